@@ -1,0 +1,274 @@
+"""`emergence`: one subcommand per pipeline stage. Each parses its flags, loads params, calls
+one function and prints the result; no other module prints.
+
+Paths follow one layout (relative to the project root, where dvc.yaml runs the commands):
+    data/raw/                      download
+    data/tokens/                   tokenize
+    models/pretrain/<size>-<data>/ pretrain     metrics/pretrain/<size>-<data>.json
+    models/finetune/<run>/         finetune     metrics/finetune/<run>.json
+    metrics/eval.json              eval         metrics/predictions.json
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from emergence import params as params_mod
+from emergence.params import PRETRAIN_DATA, SIZES, ParamsError
+
+RAW = Path("data/raw")
+TOKENS = Path("data/tokens")
+MODELS = Path("models")
+METRICS = Path("metrics")
+
+console = Console(stderr=True)
+
+
+def pretrain_dir(size: str, data: str) -> Path:
+    return MODELS / "pretrain" / f"{size}-{data}"
+
+
+def pretrain_metrics(size: str, data: str) -> Path:
+    return METRICS / "pretrain" / f"{size}-{data}.json"
+
+
+# --- plumbing ------------------------------------------------------------------------------
+
+def user_errors(fn):
+    """Errors a user can cause end in one line naming cause and fix, and a non-zero exit."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ParamsError as err:
+            console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
+            sys.exit(2)
+        except (FileNotFoundError, ValueError, RuntimeError, FloatingPointError, OSError) as err:
+            console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
+            sys.exit(1)
+    return wrapper
+
+
+@contextlib.contextmanager
+def progress_bars():
+    """A rich progress bar per task name; the callback the stage functions take."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=console, transient=False) as bars:
+        tasks: dict[str, int] = {}
+
+        def update(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bars.add_task(name, total=total)
+            bars.update(tasks[name], completed=done, total=total)
+
+        yield update
+
+
+def show(title: str, metrics: dict, keys: list[str] | None = None) -> None:
+    table = Table(title=title, show_header=False)
+    for key in keys or list(metrics):
+        value = metrics[key]
+        if not isinstance(value, dict):
+            table.add_row(key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
+    console.print(table)
+
+
+def load_params(ctx: click.Context, **overrides) -> params_mod.Params:
+    return params_mod.load(ctx.obj["params"], **overrides)
+
+
+params_option = click.option("--params", "params_path", default="params.yaml", show_default=True,
+                             type=click.Path(dir_okay=False), help="The params file to read.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@params_option
+@click.pass_context
+def main(ctx: click.Context, params_path: str) -> None:
+    """Does semantic-role understanding emerge from next-token pretraining?
+
+    Each subcommand is one stage of the DVC pipeline in dvc.yaml; `dvc repro` runs them in
+    order. Flags override params.yaml for one run.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["params"] = params_path
+
+
+# --- stages --------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--source", type=click.Choice(params_mod.SOURCES), help="Override `source`.")
+@click.pass_context
+@user_errors
+def download(ctx, source):
+    """Write the source's raw corpora under data/raw/."""
+    p = load_params(ctx, source=source)
+    from emergence.data.download import download as run_download
+    t0 = time.perf_counter()
+    manifest = run_download(p, RAW)
+    show(f"download ({p.source}) in {time.perf_counter() - t0:.1f}s", manifest["records"])
+
+
+@main.command()
+@click.pass_context
+@user_errors
+def tokenize(ctx):
+    """Train the BPE on wiki/train and encode every split to data/tokens/."""
+    p = load_params(ctx)
+    from emergence.data.tokens import tokenize as run_tokenize
+    t0 = time.perf_counter()
+    with progress_bars() as bars:
+        meta = run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars)
+    show(f"tokenize in {time.perf_counter() - t0:.1f}s (vocab {meta['vocab_size']}, {meta['dtype']})", meta["tokens"])
+
+
+def do_pretrain(p: params_mod.Params, size: str, data: str) -> dict:
+    from emergence.pretrain import pretrain as run_pretrain
+    with progress_bars() as bars:
+        metrics = run_pretrain(TOKENS, pretrain_dir(size, data), pretrain_metrics(size, data), size,
+                               p.size(size), data, p.pretrain, p.seed, bars)
+    show(f"pretrain {size}-{data}", metrics)
+    return metrics
+
+
+@main.command()
+@click.option("--size", type=click.Choice(SIZES), help="Model preset (default: `model`).")
+@click.option("--data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data (default: `pretrain_data`).")
+@click.pass_context
+@user_errors
+def pretrain(ctx, size, data):
+    """Pretrain one GPT preset on one data condition."""
+    p = load_params(ctx, model=size, pretrain_data=data)
+    do_pretrain(p, p.model, p.pretrain_data)
+
+
+def finetune_name(p: params_mod.Params) -> str:
+    from emergence.finetune import run_name
+    return run_name(p.model, p.pretrain_data, p.freeze, p.finetune_samples)
+
+
+def do_finetune(p: params_mod.Params) -> dict:
+    from emergence.finetune import finetune as run_finetune
+    name = finetune_name(p)
+    with progress_bars() as bars:
+        metrics = run_finetune(TOKENS, pretrain_dir(p.model, p.pretrain_data), RAW / "qasrl" / "train.jsonl",
+                               MODELS / "finetune" / name, METRICS / "finetune" / f"{name}.json",
+                               p.freeze, p.finetune_samples, p.finetune, p.seed, p.pretrain.device, bars)
+    show(f"finetune {name}", metrics)
+    return metrics
+
+
+def do_eval(p: params_mod.Params) -> dict:
+    from emergence.evaluate import evaluate as run_eval
+    metrics = run_eval(TOKENS, MODELS / "finetune" / finetune_name(p), RAW / "qasrl" / "validation.jsonl",
+                       METRICS / "eval.json", METRICS / "predictions.json", p.finetune, p.eval, p.seed,
+                       p.source, p.pretrain.device)
+    show(f"eval {finetune_name(p)}", metrics)
+    table = Table(title="floors on the same questions")
+    table.add_column("baseline")
+    table.add_column("F1", justify="right")
+    table.add_column("EM", justify="right")
+    for name, f1 in metrics["baseline_f1"].items():
+        table.add_row(name, f"{f1:.1f}", f"{metrics['baseline_exact_match'][name]:.1f}")
+    console.print(table)
+    return metrics
+
+
+def run_options(fn):
+    """The flags that pick one configuration, shared by finetune and eval."""
+    fn = click.option("--samples", help="`all` or a positive integer (default: `finetune_samples`).")(fn)
+    fn = click.option("--freeze", type=bool, default=None,
+                      help="true: frozen LM, linear probe (default: `freeze`). dvc.yaml passes this.")(fn)
+    fn = click.option("--mode", type=click.Choice(["full", "frozen"]), help="Same as --freeze false/true.")(fn)
+    fn = click.option("--data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data of the LM.")(fn)
+    fn = click.option("--size", type=click.Choice(SIZES), help="Model preset of the LM.")(fn)
+    return fn
+
+
+def params_for_run(ctx, size, data, mode, freeze, samples) -> params_mod.Params:
+    if mode is not None and freeze is not None and freeze != (mode == "frozen"):
+        raise ParamsError(f"--mode {mode} contradicts --freeze {str(freeze).lower()}")
+    if mode is not None:
+        freeze = mode == "frozen"
+    return load_params(ctx, model=size, pretrain_data=data, freeze=freeze, finetune_samples=samples)
+
+
+@main.command()
+@run_options
+@click.pass_context
+@user_errors
+def finetune(ctx, size, data, mode, freeze, samples):
+    """Train the span-QA head on QA-SRL train: full finetuning or frozen linear probe."""
+    do_finetune(params_for_run(ctx, size, data, mode, freeze, samples))
+
+
+@main.command(name="eval")
+@run_options
+@click.pass_context
+@user_errors
+def eval_(ctx, size, data, mode, freeze, samples):
+    """Score the finetuned model on QA-SRL validation -> metrics/eval.json."""
+    do_eval(params_for_run(ctx, size, data, mode, freeze, samples))
+
+
+# --- outside DVC ---------------------------------------------------------------------------
+
+@main.command()
+@click.option("--config-name", type=click.Choice(SIZES), help="Model preset.")
+@click.option("--pretrain-data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data.")
+@click.option("--freeze-llm", is_flag=True, default=None, help="Frozen LM: train only the linear head.")
+@click.option("--finetune-samples", help="`all` or a positive integer.")
+@click.option("--skip-pretrain", is_flag=True, help="Reuse the saved model of this size and data.")
+@click.option("--skip-finetune", is_flag=True, help="Stop after pretraining.")
+@click.pass_context
+@user_errors
+def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, skip_pretrain, skip_finetune):
+    """The whole chain for one configuration, without DVC (the original study script's flags)."""
+    p = load_params(ctx, model=config_name, pretrain_data=pretrain_data, freeze=freeze_llm,
+                    finetune_samples=finetune_samples)
+    from emergence.data.download import download as run_download
+    from emergence.data.tokens import tokenize as run_tokenize
+    if not (RAW / "manifest.json").exists():
+        run_download(p, RAW)
+    if not (TOKENS / "meta.json").exists():
+        with progress_bars() as bars:
+            run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars)
+    if skip_pretrain:
+        if not (pretrain_dir(p.model, p.pretrain_data) / "config.json").exists():
+            raise ParamsError(f"--skip-pretrain: no saved model at {pretrain_dir(p.model, p.pretrain_data)} "
+                              "(run once without --skip-pretrain)")
+    else:
+        do_pretrain(p, p.model, p.pretrain_data)
+    if not skip_finetune:
+        do_finetune(p)
+        do_eval(p)
+
+
+@main.command(name="list-saved")
+@user_errors
+def list_saved():
+    """Table of the pretrained models under models/pretrain/."""
+    table = Table(title="saved pretrained models")
+    for col in ("size", "data", "parameters", "val loss", "saved"):
+        table.add_column(col, justify="right" if col in ("parameters", "val loss") else "left")
+    configs = sorted((MODELS / "pretrain").glob("*/config.json"))
+    for path in configs:
+        cfg = json.loads(path.read_text())
+        saved = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        table.add_row(cfg["size"], cfg["data"], f"{cfg['total_params']:,}", f"{cfg['val_loss']:.4f}", saved)
+    Console().print(table if configs else "no saved models under models/pretrain/")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""QA-SRL 1.0 records -> extractive span-QA examples.
+
+QA-SRL gives, per question, the answer *strings* but no character offsets. An
+extractive QA head needs an offset to train on, so this module finds where each
+answer sits in the sentence. The same answer text can occur more than once in
+a sentence; QA-SRL answers are arguments of one predicate, so the occurrence
+nearest that predicate is the one we take.
+
+Everything here is pure Python (no model, no tokenizer): the sentence is
+already space-tokenized in the hub schema, so tokens are ``sentence.split(" ")``
+and a token's character offset follows from the lengths of the tokens before it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+EMPTY_SLOT = "_"
+N_QUESTION_SLOTS = 8  # wh, aux, subj, verb, obj, prep, obj2, "?"
+
+# Two-word question classes: "how much" asks for a quantity, "how" alone for a
+# manner, so lumping them together would hide different behaviour.
+TWO_WORD_QUESTION_WORDS = frozenset({"how much", "how many", "how long", "how often"})
+QUESTION_WORDS = frozenset(
+    {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
+)
+
+
+@dataclass(frozen=True)
+class QAExample:
+    """One QA-SRL question as an extractive QA example.
+
+    ``id`` is ``f"{sent_id}-{k}"`` where ``k`` counts the records sharing that
+    ``sent_id`` in input order (0, 1, ...). It is stable for a given input file
+    and unique even when a sentence has several predicates or questions.
+
+    ``answers`` keeps every gold text, including ones that could not be located
+    in the context: scoring compares texts, so an unlocated gold is still a
+    valid target for a prediction. ``answer_starts[i]`` is the character offset
+    of ``answers[i]`` in ``context``, or -1 where it was not found.
+    """
+
+    id: str
+    question: str
+    context: str
+    answers: tuple[str, ...]
+    answer_starts: tuple[int, ...]
+    predicate_idx: int
+    question_word: str
+
+
+def question_text(slots: list[str]) -> str:
+    """Turn the 8 QA-SRL slots into a question string.
+
+    Empty slots ("_") are dropped and the rest joined by single spaces; the
+    "?" is attached to the last word, as a reader would write it:
+    ``["who","_","_","gave","something","to","someone","?"]`` ->
+    ``"who gave something to someone?"``.
+    """
+    words = [s for s in slots if s and s != EMPTY_SLOT and s != "?"]
+    return " ".join(words) + "?"
+
+
+def question_word(question: str) -> str:
+    """The question's class for per-class score breakdowns.
+
+    Lowercased first word (who/what/when/where/why/how/which/whom/whose), or
+    one of the two-word classes "how much"/"how many"/"how long"/"how often";
+    anything else (including an empty question) is "other".
+    """
+    words = question.lower().replace("?", " ").split()
+    if len(words) >= 2 and f"{words[0]} {words[1]}" in TWO_WORD_QUESTION_WORDS:
+        return f"{words[0]} {words[1]}"
+    if words and words[0] in QUESTION_WORDS:
+        return words[0]
+    return "other"
+
+
+def _char_offsets(tokens: list[str]) -> list[int]:
+    """Character start of each token in ``" ".join(tokens)``."""
+    starts, pos = [], 0
+    for tok in tokens:
+        starts.append(pos)
+        pos += len(tok) + 1
+    return starts
+
+
+def align_answer(tokens: list[str], predicate_idx: int, answer: str) -> int:
+    """Character offset of ``answer`` in ``" ".join(tokens)``, or -1.
+
+    The answer is matched as a contiguous run of whole tokens, so "an" never
+    matches inside "plan". When it occurs several times, the occurrence nearest
+    the predicate wins: distance is the smallest |token index - predicate_idx|
+    over the span's tokens (0 if the span covers the predicate); ties go to the
+    earlier occurrence. Answers are split on whitespace, so extra spaces in an
+    answer string do not prevent a match.
+    """
+    ans = answer.split()
+    n = len(ans)
+    if n == 0 or n > len(tokens):
+        return -1
+    best_start, best_dist = -1, None
+    for i in range(len(tokens) - n + 1):
+        if tokens[i : i + n] != ans:
+            continue
+        last = i + n - 1
+        if i <= predicate_idx <= last:
+            dist = 0
+        else:
+            dist = min(abs(i - predicate_idx), abs(last - predicate_idx))
+        if best_dist is None or dist < best_dist:  # strict: ties keep the earlier
+            best_start, best_dist = i, dist
+    if best_start < 0:
+        return -1
+    return _char_offsets(tokens)[best_start]
+
+
+def qasrl_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
+    """Convert QA-SRL records (one per question) into ``QAExample``s.
+
+    Every record becomes an example, answerable or not: questions whose answers
+    cannot be located are useless for training (see ``training_answer``) but
+    still count in evaluation, so dropping them would inflate scores.
+
+    Returns the examples (in input order) and stats: ``n_questions``,
+    ``n_answers`` (gold texts in total), ``n_answers_unfound`` (texts not
+    located) and ``n_questions_unanswerable`` (questions with no located text).
+    """
+    examples: list[QAExample] = []
+    per_sentence: dict[str, int] = {}
+    n_answers = n_unfound = n_unanswerable = 0
+    for rec in records:
+        sent_id = rec["sent_id"]
+        k = per_sentence.get(sent_id, 0)
+        per_sentence[sent_id] = k + 1
+
+        context = rec["sentence"]
+        tokens = context.split(" ")
+        pred = rec["predicate_idx"]
+        answers = tuple(rec["answers"])
+        starts = tuple(align_answer(tokens, pred, a) for a in answers)
+        question = question_text(rec["question"])
+
+        n_answers += len(answers)
+        n_unfound += sum(1 for s in starts if s < 0)
+        if all(s < 0 for s in starts):
+            n_unanswerable += 1
+
+        examples.append(
+            QAExample(
+                id=f"{sent_id}-{k}",
+                question=question,
+                context=context,
+                answers=answers,
+                answer_starts=starts,
+                predicate_idx=pred,
+                question_word=question_word(question),
+            )
+        )
+    stats = {
+        "n_questions": len(examples),
+        "n_answers": n_answers,
+        "n_answers_unfound": n_unfound,
+        "n_questions_unanswerable": n_unanswerable,
+    }
+    return examples, stats
+
+
+def training_answer(ex: QAExample) -> tuple[str, int] | None:
+    """The (text, char_start) to train on: the first located gold answer.
+
+    A span head learns one target per example; taking the first located answer
+    keeps the choice deterministic. None when no answer was located, in which
+    case the example is evaluation-only.
+    """
+    for text, start in zip(ex.answers, ex.answer_starts):
+        if start >= 0:
+            return text, start
+    return None
+
+
+def load_jsonl(path: str | Path) -> list[dict]:
+    """Read a JSON-lines file; blank lines are skipped.
+
+    Raises ValueError naming the file and 1-based line number on bad JSON or a
+    line that is not a JSON object, so a corrupt download is easy to locate.
+    """
+    records = []
+    with open(path, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{line_no}: invalid JSON: {e.msg}") from e
+            if not isinstance(rec, dict):
+                raise ValueError(f"{path}:{line_no}: expected a JSON object, got {type(rec).__name__}")
+            records.append(rec)
+    return records
+
+
+def _is_str_list(x, length: int | None = None) -> bool:
+    return (
+        isinstance(x, list)
+        and all(isinstance(s, str) for s in x)
+        and (length is None or len(x) == length)
+    )
+
+
+def validate_qasrl_record(rec: dict, path: str | Path, line_no: int) -> None:
+    """Check one QA-SRL record; raise ValueError naming path, line and field.
+
+    Checked: ``sentence`` str, ``sent_id`` str, ``predicate`` str,
+    ``predicate_idx`` int within the sentence's tokens, ``question`` a list of
+    8 str, ``answers`` a non-empty list of str (a question with no gold text
+    cannot be scored).
+    """
+    where = f"{path}:{line_no}"
+    if not isinstance(rec, dict):
+        raise ValueError(f"{where}: record is not a JSON object")
+    for field in ("sentence", "sent_id", "predicate_idx", "predicate", "question", "answers"):
+        if field not in rec:
+            raise ValueError(f"{where}: missing field {field!r}")
+    for field in ("sentence", "sent_id", "predicate"):
+        if not isinstance(rec[field], str):
+            raise ValueError(f"{where}: field {field!r} must be a string, got {type(rec[field]).__name__}")
+    idx = rec["predicate_idx"]
+    n_tokens = len(rec["sentence"].split(" "))
+    if isinstance(idx, bool) or not isinstance(idx, int):
+        raise ValueError(f"{where}: field 'predicate_idx' must be an int, got {type(idx).__name__}")
+    if not 0 <= idx < n_tokens:
+        raise ValueError(f"{where}: field 'predicate_idx' = {idx} out of range for {n_tokens} tokens")
+    if not _is_str_list(rec["question"], N_QUESTION_SLOTS):
+        raise ValueError(f"{where}: field 'question' must be a list of {N_QUESTION_SLOTS} strings")
+    if not _is_str_list(rec["answers"]) or not rec["answers"]:
+        raise ValueError(f"{where}: field 'answers' must be a non-empty list of strings")

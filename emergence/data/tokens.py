@@ -1,0 +1,145 @@
+"""Byte-level BPE and token memmaps.
+
+One tokenizer, trained on the pretraining corpus's train split only, serves every model size
+and both data conditions. Each corpus split becomes a flat array of token ids on disk
+(`<corpus>/<split>.bin`, uint16 while the vocabulary fits, else uint32), documents separated by
+<|endoftext|>; pretraining reads random windows from it through np.memmap.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+from emergence.files import atomic_path, write_json
+
+EOT = "<|endoftext|>"
+PAD = "<|pad|>"
+SEP = "<|sep|>"  # between question and context in QA inputs
+SPECIAL_TOKENS = (EOT, PAD, SEP)
+CORPORA = ("wiki", "nq")
+ENCODE_BATCH = 512  # documents per encode_batch call: the Rust side splits them over all cores
+
+Progress = Callable[[str, int, int], None]  # (task, done, total)
+
+
+def pretraining_text(corpus: str, record: dict) -> str:
+    """How a raw record reads as pretraining text. nq lines become a question and its first
+    answer on two lines, e.g. 'Question: where did mary sit?\\nAnswer: on the bench'."""
+    if corpus == "wiki":
+        return record["text"]
+    if corpus == "nq":
+        return f"Question: {record['question'].rstrip('?')}?\nAnswer: {record['answer'][0]}"
+    raise ValueError(f"unknown corpus {corpus!r}")
+
+
+def iter_texts(path: Path, corpus: str) -> Iterator[str]:
+    """Stream one raw JSONL split as texts without holding the file in memory."""
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                yield pretraining_text(corpus, json.loads(line))
+
+
+def train_tokenizer(texts: Iterator[str], vocab_size: int, min_frequency: int) -> Tokenizer:
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    # Trim the leading space out of each token's character offsets, so an answer span maps to
+    # exactly its characters in the context.
+    tok.post_processor = processors.ByteLevel(trim_offsets=True)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer=trainer)
+    return tok
+
+
+def token_dtype(vocab_size: int) -> np.dtype:
+    return np.dtype(np.uint16) if vocab_size <= 2**16 else np.dtype(np.uint32)
+
+
+def encode_split(tok: Tokenizer, src: Path, corpus: str, dst: Path,
+                 progress: Progress | None = None) -> int:
+    """Encode a JSONL split to a .bin of token ids, streaming in batches. Returns token count."""
+    dtype = token_dtype(tok.get_vocab_size())
+    eot = np.array([tok.token_to_id(EOT)], dtype=dtype)
+    total_bytes = src.stat().st_size
+    n_tokens = 0
+    with atomic_path(dst) as tmp, open(tmp, "wb") as out, open(src, "rb") as f:
+        batch: list[str] = []
+
+        def flush():
+            nonlocal n_tokens
+            parts = []
+            for enc in tok.encode_batch(batch):
+                parts += [np.asarray(enc.ids, dtype=dtype), eot]
+            arr = np.concatenate(parts)
+            out.write(arr.tobytes())
+            n_tokens += arr.size
+            batch.clear()
+
+        for line in f:
+            if line.strip():
+                batch.append(pretraining_text(corpus, json.loads(line)))
+            if len(batch) == ENCODE_BATCH:
+                flush()
+                if progress:
+                    progress(f"encode {corpus}/{dst.stem}", f.tell(), total_bytes)
+        if batch:
+            flush()
+        if progress:
+            progress(f"encode {corpus}/{dst.stem}", total_bytes, total_bytes)
+    return n_tokens
+
+
+def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
+             progress: Progress | None = None) -> dict:
+    """Train the BPE on wiki/train, encode every corpus split; returns the meta written."""
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    tok = train_tokenizer(iter_texts(raw_dir / "wiki" / "train.jsonl", "wiki"), vocab_size, min_frequency)
+    with atomic_path(out_dir / "tokenizer.json") as tmp:
+        tok.save(str(tmp))
+    counts = {}
+    for corpus in CORPORA:
+        for split in ("train", "validation"):
+            src = raw_dir / corpus / f"{split}.jsonl"
+            if not src.exists():
+                raise FileNotFoundError(f"{src}: not found (run `emergence download`)")
+            counts[f"{corpus}/{split}"] = encode_split(tok, src, corpus, out_dir / corpus / f"{split}.bin", progress)
+    meta = {
+        "vocab_size": tok.get_vocab_size(),
+        "dtype": token_dtype(tok.get_vocab_size()).name,
+        "special_tokens": {t: tok.token_to_id(t) for t in SPECIAL_TOKENS},
+        "tokens": counts,
+    }
+    write_json(out_dir / "meta.json", meta)
+    return meta
+
+
+def load_tokenizer(tokens_dir: Path) -> Tokenizer:
+    path = Path(tokens_dir) / "tokenizer.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found (run `emergence tokenize`)")
+    return Tokenizer.from_file(str(path))
+
+
+def open_tokens(path: Path, dtype: str | np.dtype) -> np.memmap:
+    """Memory-map a .bin; a size that is not a whole number of ids means a truncated file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found (run `emergence tokenize`)")
+    itemsize = np.dtype(dtype).itemsize
+    size = path.stat().st_size
+    if size % itemsize or size == 0:
+        raise ValueError(f"{path}: {size} bytes is not a positive multiple of {itemsize} ({np.dtype(dtype).name}); "
+                         "the file is truncated or corrupt: rerun `emergence tokenize`")
+    return np.memmap(path, dtype=dtype, mode="r")

@@ -1,0 +1,110 @@
+"""The eval stage: decode the best span per validation question, score it SQuAD-style, and
+score the floors (random span, position heuristics) on the same questions.
+
+metrics/eval.json sits at a fixed path so `dvc metrics diff` compares any two runs;
+metrics/predictions.json maps each question id to its prediction, gold answers and question,
+so anyone can re-score a run independently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+
+from emergence import scoring
+from emergence.data.qa import qasrl_to_examples
+from emergence.data.tokens import load_tokenizer
+from emergence.files import read_jsonl, write_json
+from emergence.finetune import load_qa_model
+from emergence.params import EvalParams, FinetuneParams
+from emergence.pretrain import autocast, pick_device
+from emergence.windows import collate, make_windows, pad_id
+
+EVAL_BATCH = 128
+
+
+@torch.no_grad()
+def predict(model, examples, tok, fp: FinetuneParams, ep: EvalParams, device) -> dict[str, str]:
+    """Best span over all windows of each example -> its text. Windows are sorted by length so
+    each batch pads little."""
+    model.eval()
+    windows = make_windows(examples, tok, fp.max_length, fp.doc_stride)
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
+    per_example = defaultdict(list)
+    pad = pad_id(tok)
+    for b in range(0, len(order), EVAL_BATCH):
+        chunk = [windows[i] for i in order[b:b + EVAL_BATCH]]
+        with autocast(device):
+            start, end = model(collate(chunk, pad)["ids"].to(device))
+        start, end = start.float().cpu().numpy(), end.float().cpu().numpy()
+        for row, w in enumerate(chunk):
+            n = len(w.ids)
+            per_example[w.example].append((start[row, :n], end[row, :n], list(w.offsets)))
+    predictions = {}
+    for i, ex in enumerate(examples):
+        span = scoring.best_span(per_example[i], ep.top_k, ep.max_answer_length)
+        predictions[ex.id] = ex.context[span[0]:span[1]] if span else ""
+    return predictions
+
+
+def score_run(predictions: dict[str, str], examples) -> dict:
+    golds = {ex.id: list(ex.answers) for ex in examples}
+    result = scoring.score(predictions, golds)
+    per_f1 = {q: f for q, (_, f) in result["per_question"].items()}
+    by_word = scoring.breakdown(per_f1, {ex.id: ex.question_word for ex in examples})
+    return {
+        "f1": round(result["f1"], 3),
+        "exact_match": round(result["exact_match"], 3),
+        "n_questions": result["n_questions"],
+        "f1_by_question_word": {w: round(v["f1"], 3) for w, v in by_word.items()},
+        "count_by_question_word": {w: v["count"] for w, v in by_word.items()},
+    }
+
+
+def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_path: Path,
+             predictions_path: Path, fp: FinetuneParams, ep: EvalParams, seed: int, source: str,
+             device_name: str = "auto") -> dict:
+    device = pick_device(device_name)
+    tok = load_tokenizer(tokens_dir)
+    examples, stats = qasrl_to_examples(read_jsonl(qa_validation))
+    model, config = load_qa_model(finetune_dir)
+    model.to(device)
+    predictions = predict(model, examples, tok, fp, ep, device)
+    run = score_run(predictions, examples)
+    baselines = {
+        "random_span": scoring.random_span_baseline(examples, seed),
+        "nearest_phrase": scoring.nearest_phrase_baseline(examples),
+        "first_phrase": scoring.first_phrase_baseline(examples),
+    }
+    metrics = {
+        "f1": run["f1"],
+        "exact_match": run["exact_match"],
+        "n_questions": run["n_questions"],
+        "n_answers_unfound": stats["n_answers_unfound"],
+        "size": config["size"],
+        "data": config["data"],
+        "mode": "frozen" if config["freeze"] else "full",
+        "samples": config["samples"],
+        "source": source,
+        "trainable_params": config["trainable_params"],
+        "total_params": config["total_params"],
+        "finetune_seconds": config["finetune_seconds"],
+        "pretrain_val_loss": config["pretrain_val_loss"],
+        "baseline_f1": {},
+        "baseline_exact_match": {},
+        # one level deep at most, so `dvc metrics show/diff` reads every number
+        "f1_by_question_word": run["f1_by_question_word"],
+        "count_by_question_word": run["count_by_question_word"],
+    }
+    for name, preds in baselines.items():
+        b = score_run(preds, examples)
+        metrics["baseline_f1"][name] = b["f1"]
+        metrics["baseline_exact_match"][name] = b["exact_match"]
+    write_json(predictions_path, {
+        ex.id: {"prediction": predictions[ex.id], "answers": list(ex.answers), "question": ex.question}
+        for ex in examples
+    })
+    write_json(metrics_path, metrics)
+    return metrics

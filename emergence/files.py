@@ -1,0 +1,102 @@
+"""Atomic file writing and safe checkpoints.
+
+Every output is written to a temporary name beside its target and renamed into place, so a
+killed stage never leaves a half-written file that DVC or a later stage would trust.
+Checkpoints are safetensors + JSON: nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Iterator
+
+import torch
+from safetensors.torch import load_file, save_file
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_json(path: str | Path, obj) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def read_json(path: str | Path):
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: not found (has the stage that writes it run?)") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+
+
+def write_jsonl(path: str | Path, records) -> int:
+    n = 0
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        for rec in records:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found (run `emergence download` first)")
+    out = []
+    with open(path) as f:
+        for i, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise ValueError(f"{path}:{i}: not valid JSON ({err.msg})") from None
+    return out
+
+
+def write_csv(path: str | Path, rows: list[dict]) -> None:
+    """Rows of one shape -> CSV with a header, the form `dvc plots` draws."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        if rows:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def save_checkpoint(directory: str | Path, state: dict[str, torch.Tensor], config: dict) -> None:
+    """model.safetensors + config.json in `directory`; the config is written last, so a
+    directory with a config.json always has its weights."""
+    directory = Path(directory)
+    tensors = {k: v.detach().contiguous().cpu() for k, v in state.items()}
+    with atomic_path(directory / "model.safetensors") as tmp:
+        save_file(tensors, str(tmp))
+    write_json(directory / "config.json", config)
+
+
+def load_checkpoint(directory: str | Path) -> tuple[dict[str, torch.Tensor], dict]:
+    directory = Path(directory)
+    config = read_json(directory / "config.json")
+    weights = directory / "model.safetensors"
+    if not weights.exists():
+        raise FileNotFoundError(f"{weights}: not found beside its config.json")
+    return load_file(str(weights)), config

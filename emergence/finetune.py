@@ -1,0 +1,188 @@
+"""Span-QA training on top of a pretrained LM: full finetuning or a frozen linear probe.
+
+full:   every parameter trains.
+frozen: the LM is fixed (requires_grad=False, eval mode, no autograd) and only the
+        Linear(d_model, 2) head learns, so the score measures what the pretrained
+        representations already hold. The LM's hidden states are computed once and reused
+        for every epoch (when they fit in memory), since they cannot change.
+
+Few-shot: a seeded permutation of the answerable training questions is drawn once and the
+first N are taken, so every smaller subset is contained in every larger one and a learning
+curve adds examples instead of swapping them. Steps = max(min_steps, epochs * ceil(windows /
+batch_size)), so 10 examples still see min_steps updates.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from emergence.data.qa import QAExample, qasrl_to_examples, training_answer
+from emergence.data.tokens import load_tokenizer
+from emergence.files import load_checkpoint, read_jsonl, save_checkpoint, write_csv, write_json
+from emergence.model import GPT, GPTConfig, SpanQA, load_weights, span_loss, weights_for_saving
+from emergence.params import FinetuneParams
+from emergence.pretrain import autocast, pick_device
+from emergence.windows import collate, make_windows, pad_id
+
+Progress = Callable[[str, int, int], None]
+FEATURE_CACHE_BYTES = 2 * 1024**3  # frozen mode caches hidden states up to this size
+
+
+def run_name(size: str, data: str, freeze: bool, samples: int | str) -> str:
+    """The name shared by models/finetune/<name>/ and metrics/finetune/<name>.json. `freeze`
+    is spelled as DVC interpolates a boolean (false/true), so dvc.yaml can build the same path."""
+    return f"{size}-{data}-freeze-{str(freeze).lower()}-{samples}"
+
+
+def load_lm(pretrain_dir: Path) -> tuple[GPT, dict]:
+    state, config = load_checkpoint(pretrain_dir)
+    lm = GPT(GPTConfig(**config["model"]))
+    load_weights(lm, state, str(Path(pretrain_dir) / "model.safetensors"))
+    return lm, config
+
+
+def load_qa_model(finetune_dir: Path) -> tuple[SpanQA, dict]:
+    state, config = load_checkpoint(finetune_dir)
+    model = SpanQA(GPT(GPTConfig(**config["model"])))
+    load_weights(model, state, str(Path(finetune_dir) / "model.safetensors"))
+    return model, config
+
+
+def few_shot_subset(examples: list[QAExample], samples: int | str, seed: int) -> list[QAExample]:
+    """The first `samples` answerable questions of one seeded permutation (nested subsets)."""
+    answerable = [ex for ex in examples if training_answer(ex) is not None]
+    if samples == "all":
+        return answerable
+    if samples > len(answerable):
+        raise ValueError(f"finetune_samples: {samples} is more than the {len(answerable)} answerable training questions")
+    order = np.random.default_rng(seed).permutation(len(answerable))
+    return [answerable[i] for i in order[:samples]]
+
+
+def freeze_lm(model: SpanQA) -> None:
+    for p in model.lm.parameters():
+        p.requires_grad_(False)
+    model.lm.eval()
+
+
+def count_params(model: torch.nn.Module) -> tuple[int, int]:
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return total, trainable
+
+
+def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path, metrics_path: Path,
+             freeze: bool, samples: int | str, fp: FinetuneParams, seed: int, device_name: str = "auto",
+             progress: Progress | None = None) -> dict:
+    """Train the span head (and, unless frozen, the LM); write checkpoint, metrics and curve."""
+    t_start = time.perf_counter()
+    device = pick_device(device_name)
+    tok = load_tokenizer(tokens_dir)
+    examples, stats = qasrl_to_examples(read_jsonl(qa_train))
+    subset = few_shot_subset(examples, samples, seed)
+    windows = make_windows(subset, tok, fp.max_length, fp.doc_stride, labelled_only=True)
+
+    lm, pre_config = load_lm(pretrain_dir)
+    torch.manual_seed(seed)
+    model = SpanQA(lm).to(device)
+    if freeze:
+        freeze_lm(model)
+    total, trainable = count_params(model)
+    d = lm.cfg.d_model
+    if freeze:
+        assert trainable == 2 * d + 2, f"frozen probe must train exactly the head, got {trainable} parameters"
+    params = [p for p in model.parameters() if p.requires_grad]
+    lr = fp.lr_frozen if freeze else fp.lr_full
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+
+    batch_size = min(fp.batch_size, len(windows))
+    steps = max(fp.min_steps, fp.epochs * math.ceil(len(windows) / batch_size))
+    pad = pad_id(tok)
+    full = collate(windows, pad)
+    cache = None
+    if freeze and len(windows) * full["ids"].shape[1] * d * 4 <= FEATURE_CACHE_BYTES:
+        cache = lm_features(model.lm, full["ids"], device)
+
+    rng = np.random.default_rng(seed)
+    order, cursor = rng.permutation(len(windows)), 0
+    curve, running = [], torch.zeros((), device=device)
+    log_every = max(1, steps // 100)
+    model.train(not freeze)
+    for step in range(steps):
+        if cursor + batch_size > len(order):  # next epoch: a fresh shuffle
+            order, cursor = rng.permutation(len(windows)), 0
+        idx = torch.from_numpy(order[cursor:cursor + batch_size])
+        cursor += batch_size
+        for group in optimizer.param_groups:
+            group["lr"] = lr * min(1.0, (step + 1) / fp.warmup_steps) * (1 - step / steps)
+        mask, start_pos, end_pos = (full[k][idx].to(device) for k in ("context_mask", "start", "end"))
+        with autocast(device):
+            if cache is not None:
+                hidden = cache[idx].to(device)
+            elif freeze:
+                with torch.no_grad():
+                    hidden = model.lm.hidden_states(full["ids"][idx].to(device))
+            else:
+                hidden = model.lm.hidden_states(full["ids"][idx].to(device))
+            start, end = model.span_logits(hidden)
+        loss = span_loss(start.float(), end.float(), mask, start_pos, end_pos)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        running += loss.detach()
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            n = step + 1 - (curve[-1]["step"] if curve else 0)
+            value = running.item() / n
+            if not math.isfinite(value):
+                raise FloatingPointError(f"finetuning loss became {value} at step {step + 1}")
+            curve.append({"step": step + 1, "train_loss": round(value, 5)})
+            running.zero_()
+        if progress:
+            progress("finetune " + ("frozen" if freeze else "full"), step + 1, steps)
+    seconds = time.perf_counter() - t_start
+
+    metrics = {
+        "mode": "frozen" if freeze else "full",
+        "samples": samples,
+        "n_questions": len(subset),
+        "n_windows": len(windows),
+        "steps": steps,
+        "examples_seen": steps * batch_size,
+        "train_loss": curve[-1]["train_loss"],
+        "total_params": total,
+        "trainable_params": trainable,
+        "finetune_seconds": round(seconds, 2),
+        "qa_answers_unfound": stats["n_answers_unfound"],
+        "qa_questions_unanswerable": stats["n_questions_unanswerable"],
+        "seed": seed,
+    }
+    config = {
+        "model": lm.cfg.to_dict(),
+        "size": pre_config["size"],
+        "data": pre_config["data"],
+        "freeze": freeze,
+        "samples": samples,
+        "pretrain_val_loss": pre_config["val_loss"],
+        **{k: metrics[k] for k in ("total_params", "trainable_params", "finetune_seconds")},
+    }
+    save_checkpoint(out_dir, weights_for_saving(model), config)
+    write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
+    write_json(metrics_path, metrics)
+    return metrics
+
+
+@torch.no_grad()
+def lm_features(lm: GPT, ids: torch.Tensor, device: torch.device, batch: int = 256) -> torch.Tensor:
+    """Final hidden states for every row of ids, computed once (the frozen LM cannot change)."""
+    lm.eval()
+    parts = []
+    for i in range(0, len(ids), batch):
+        with autocast(device):
+            parts.append(lm.hidden_states(ids[i:i + batch].to(device)).float().cpu())
+    return torch.cat(parts)

@@ -1,0 +1,242 @@
+"""params.yaml -> frozen dataclasses, validated once.
+
+No other module reads params.yaml. Every rule a user can break ends in a ParamsError whose
+message names the key, the bad value and what is allowed; the CLI turns it into one line and
+exit code 2 before any stage starts or writes anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SIZES = ("tiny", "small", "base", "medium")
+PRETRAIN_DATA = ("wiki", "wiki+nq")
+SOURCES = ("embedded", "hub", "local")
+DEVICES = ("auto", "cpu", "cuda")
+SPLITS = ("train", "validation")
+
+
+class ParamsError(ValueError):
+    """A bad value in params.yaml or on the command line."""
+
+
+@dataclass(frozen=True)
+class SplitCounts:
+    train: int
+    validation: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"train": self.train, "validation": self.validation}
+
+
+@dataclass(frozen=True)
+class EmbeddedParams:
+    documents: SplitCounts
+    nq: SplitCounts
+    qasrl_sentences: SplitCounts
+
+
+@dataclass(frozen=True)
+class TokenizerParams:
+    vocab_size: int
+    min_frequency: int
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    n_layer: int
+    n_head: int
+    d_model: int
+    context: int
+    batch_size: int
+    max_steps: int
+    lr: float
+    warmup_steps: int
+
+
+@dataclass(frozen=True)
+class PretrainParams:
+    weight_decay: float
+    beta1: float
+    beta2: float
+    grad_clip: float
+    min_lr_ratio: float
+    eval_interval: int
+    eval_batches: int
+    device: str
+
+
+@dataclass(frozen=True)
+class FinetuneParams:
+    max_length: int
+    doc_stride: int
+    batch_size: int
+    lr_full: float
+    lr_frozen: float
+    epochs: int
+    min_steps: int
+    warmup_steps: int
+
+
+@dataclass(frozen=True)
+class EvalParams:
+    top_k: int
+    max_answer_length: int
+
+
+@dataclass(frozen=True)
+class Params:
+    model: str
+    pretrain_data: str
+    freeze: bool
+    finetune_samples: int | str  # "all" or a positive int
+    seed: int
+    source: str
+    local_dir: str
+    embedded: EmbeddedParams
+    tokenizer: TokenizerParams
+    sizes: dict[str, ModelSize]
+    pretrain: PretrainParams
+    finetune: FinetuneParams
+    eval: EvalParams
+
+    def size(self, name: str | None = None) -> ModelSize:
+        return self.sizes[name or self.model]
+
+
+# --- generic checking ------------------------------------------------------------------------
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _check_scalar(value, tp, key: str):
+    """Accept value for the scalar type tp, or raise ParamsError naming key."""
+    # bool is a subclass of int in Python; a `true` where a number belongs is a mistake.
+    if tp is bool:
+        ok = isinstance(value, bool)
+    elif tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif tp is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, tp)
+    if not ok:
+        raise ParamsError(f"{key}: expected {_type_name(tp)}, got {value!r}")
+    return value
+
+
+def _build(cls, data, key: str):
+    """Build dataclass cls from a mapping, rejecting missing and unknown keys."""
+    if not isinstance(data, dict):
+        raise ParamsError(f"{key or 'params'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ParamsError(f"{key}.{unknown[0]}: unknown key (allowed: {', '.join(names)})".lstrip("."))
+    values = {}
+    for name in names:
+        sub = f"{key}.{name}" if key else name
+        if name not in data:
+            raise ParamsError(f"{sub}: missing key")
+        values[name] = _convert(data[name], hints[name], sub)
+    return cls(**values)
+
+
+def _convert(value, tp, key: str):
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, key)
+    origin = typing.get_origin(tp)
+    if origin is dict:
+        _, value_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ParamsError(f"{key}: expected a mapping, got {value!r}")
+        return {k: _convert(v, value_tp, f"{key}.{k}") for k, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        return value  # checked by the field's own rule below
+    return _check_scalar(value, tp, key)
+
+
+def _choice(key: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ParamsError(f"{key}: {value!r} is not one of {', '.join(map(str, allowed))}")
+
+
+def _positive(key: str, value) -> None:
+    if value <= 0:
+        raise ParamsError(f"{key}: must be > 0, got {value!r}")
+
+
+def parse_samples(value) -> int | str:
+    """`all` or a positive integer; strings of digits (from the CLI or `-S`) are accepted."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if value == "all":
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ParamsError(f"finetune_samples: {value!r} is not 'all' or a positive integer")
+    return value
+
+
+def validate(p: Params) -> Params:
+    """Rules beyond types. Returns p unchanged when everything holds."""
+    _choice("model", p.model, SIZES)
+    _choice("pretrain_data", p.pretrain_data, PRETRAIN_DATA)
+    _choice("source", p.source, SOURCES)
+    _choice("pretrain.device", p.pretrain.device, DEVICES)
+    parse_samples(p.finetune_samples)
+    if p.source == "local" and not p.local_dir:
+        raise ParamsError("local_dir: empty, but source is 'local' (set it to the mirror's folder)")
+    missing = [s for s in SIZES if s not in p.sizes]
+    if missing:
+        raise ParamsError(f"sizes.{missing[0]}: missing preset (need {', '.join(SIZES)})")
+    for name, size in p.sizes.items():
+        for field in dataclasses.fields(ModelSize):
+            _positive(f"sizes.{name}.{field.name}", getattr(size, field.name))
+        if size.d_model % size.n_head:
+            raise ParamsError(f"sizes.{name}.d_model: {size.d_model} is not divisible by n_head={size.n_head}")
+    for section in ("embedded.documents", "embedded.nq", "embedded.qasrl_sentences"):
+        counts = getattr(p.embedded, section.split(".")[1])
+        for split in SPLITS:
+            _positive(f"{section}.{split}", getattr(counts, split))
+    if p.tokenizer.vocab_size < 260:
+        raise ParamsError(f"tokenizer.vocab_size: {p.tokenizer.vocab_size} is below the 256 bytes + special tokens")
+    for key in ("max_length", "batch_size", "epochs", "min_steps"):
+        _positive(f"finetune.{key}", getattr(p.finetune, key))
+    if not 0 <= p.finetune.doc_stride < p.finetune.max_length // 2:
+        raise ParamsError(f"finetune.doc_stride: {p.finetune.doc_stride} must be in [0, max_length/2)")
+    for key in ("lr_full", "lr_frozen"):
+        _positive(f"finetune.{key}", getattr(p.finetune, key))
+    _positive("eval.top_k", p.eval.top_k)
+    _positive("eval.max_answer_length", p.eval.max_answer_length)
+    for key in ("eval_interval", "eval_batches", "grad_clip"):
+        _positive(f"pretrain.{key}", getattr(p.pretrain, key))
+    return p
+
+
+def from_dict(data: dict) -> Params:
+    params = _build(Params, data, "")
+    params = dataclasses.replace(params, finetune_samples=parse_samples(params.finetune_samples))
+    return validate(params)
+
+
+def load(path: str | Path = "params.yaml", **overrides) -> Params:
+    """Read, override (CLI flags for one run; None means 'not given') and validate."""
+    path = Path(path)
+    if not path.exists():
+        raise ParamsError(f"{path}: not found (run from the project root, or pass --params)")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ParamsError(f"{path}: not valid YAML ({err.__class__.__name__})") from None
+    data = dict(data or {})
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return from_dict(data)

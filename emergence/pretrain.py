@@ -1,0 +1,203 @@
+"""Next-token pretraining of one GPT preset on one data condition.
+
+Random windows from the token memmaps, AdamW (weight decay on 2-D weights only), linear warmup
+then cosine decay, gradient clipping, a periodic validation loss on fixed windows of wiki
+validation (the same windows for every size and data condition, so losses compare).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from emergence.data.tokens import open_tokens
+from emergence.files import read_json, save_checkpoint, write_csv, write_json
+from emergence.model import GPT, GPTConfig, weights_for_saving
+from emergence.params import ModelSize, PretrainParams
+
+CORPORA_OF = {"wiki": ("wiki",), "wiki+nq": ("wiki", "nq")}
+
+Progress = Callable[[str, int, int], None]
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("pretrain.device is 'cuda' but no CUDA GPU is visible (set device: auto or cpu)")
+    return torch.device(name)
+
+
+def autocast(device: torch.device):
+    """bf16 autocast on CUDA; plain float32 on CPU, where bf16 matmuls are not faster here."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+class TokenWindows:
+    """Batches of (input, next-token target) windows at random offsets of one or more corpora.
+
+    A window is drawn from corpus i with probability proportional to its length, so wiki+nq
+    mixes the two in the proportion of their sizes. The numpy generator is the only source of
+    randomness, so a seed fixes every batch.
+    """
+
+    def __init__(self, arrays: list[np.ndarray], context: int, batch_size: int, seed: int):
+        self.arrays = arrays
+        self.context = context
+        self.batch_size = batch_size
+        self.rng = np.random.default_rng(seed)
+        for a in arrays:
+            if len(a) <= context + 1:
+                raise ValueError(f"a corpus of {len(a)} tokens is too short for windows of {context}")
+        sizes = np.array([len(a) - context - 1 for a in arrays], dtype=np.float64)
+        self.weights = sizes / sizes.sum()
+
+    def batch(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        which = self.rng.choice(len(self.arrays), size=self.batch_size, p=self.weights)
+        rows = []
+        for i in which:
+            a = self.arrays[i]
+            start = int(self.rng.integers(0, len(a) - self.context - 1))
+            rows.append(a[start:start + self.context + 1])
+        xy = torch.from_numpy(np.stack(rows).astype(np.int64))
+        if device.type == "cuda":
+            xy = xy.pin_memory().to(device, non_blocking=True)
+        return xy[:, :-1], xy[:, 1:]
+
+
+def lr_at(step: int, size: ModelSize, min_ratio: float) -> float:
+    """Linear warmup to size.lr, then cosine decay to size.lr * min_ratio at max_steps."""
+    if step < size.warmup_steps:
+        return size.lr * (step + 1) / size.warmup_steps
+    progress = (step - size.warmup_steps) / max(1, size.max_steps - size.warmup_steps)
+    return size.lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def make_optimizer(model: torch.nn.Module, pp: PretrainParams, lr: float, device: torch.device):
+    """AdamW that decays only 2-D weights (matrices, embeddings), not biases or LayerNorm gains."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": pp.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=lr, betas=(pp.beta1, pp.beta2), fused=device.type == "cuda")
+
+
+@torch.no_grad()
+def estimate_loss(model: GPT, windows: list[tuple[torch.Tensor, torch.Tensor]], device) -> float:
+    was_training = model.training
+    model.eval()
+    losses = []
+    for x, y in windows:
+        with autocast(device):
+            _, loss = model(x, y)
+        losses.append(loss.float())
+    model.train(was_training)
+    return torch.stack(losses).mean().item()
+
+
+def unigram_cross_entropy(train: np.ndarray, validation: np.ndarray, vocab_size: int) -> float:
+    """Cross-entropy (nats/token) of validation under add-one-smoothed train unigram counts:
+    the floor any model that learned something about context must beat."""
+    counts = np.bincount(train, minlength=vocab_size).astype(np.float64) + 1.0
+    logp = np.log(counts / counts.sum())
+    return float(-logp[validation].mean())
+
+
+def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str, size: ModelSize,
+             data: str, pp: PretrainParams, seed: int, progress: Progress | None = None) -> dict:
+    """Train, then write the checkpoint, metrics JSON and loss-curve CSVs. Returns the metrics."""
+    tokens_dir, out_dir, metrics_path = Path(tokens_dir), Path(out_dir), Path(metrics_path)
+    meta = read_json(tokens_dir / "meta.json")
+    dtype = meta["dtype"]
+    device = pick_device(pp.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+    train_arrays = [open_tokens(tokens_dir / c / "train.bin", dtype) for c in CORPORA_OF[data]]
+    wiki_val = open_tokens(tokens_dir / "wiki" / "validation.bin", dtype)
+    train = TokenWindows(train_arrays, size.context, size.batch_size, seed)
+    # Fixed validation windows: the same for every size and data condition.
+    val_source = TokenWindows([wiki_val], size.context, size.batch_size, seed=12345)
+    val_windows = [val_source.batch(device) for _ in range(pp.eval_batches)]
+
+    torch.manual_seed(seed)
+    cfg = GPTConfig(vocab_size=meta["vocab_size"], context=size.context, n_layer=size.n_layer,
+                    n_head=size.n_head, d_model=size.d_model)
+    model = GPT(cfg).to(device)
+    optimizer = make_optimizer(model, pp, size.lr, device)
+    n_params = model.num_params()
+
+    curve, val_curve = [], []
+    log_every = max(1, size.max_steps // 100)
+    tokens_per_step = size.batch_size * size.context
+    running = torch.zeros((), device=device)  # summed on device; read only at log points
+    train_seconds = 0.0
+    t0 = time.perf_counter()
+    for step in range(size.max_steps):
+        lr = lr_at(step, size, pp.min_lr_ratio)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = train.batch(device)
+        with autocast(device):
+            _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), pp.grad_clip)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        running += loss.detach().float()
+
+        done = step + 1
+        if done % log_every == 0 or done == size.max_steps:
+            n = done - (curve[-1]["step"] if curve else 0)
+            train_loss = running.item() / n
+            if not math.isfinite(train_loss):
+                raise FloatingPointError(f"pretraining loss became {train_loss} at step {done}; "
+                                         "lower sizes.{size_name}.lr or check the token files")
+            curve.append({"step": done, "tokens": done * tokens_per_step, "train_loss": round(train_loss, 5), "lr": lr})
+            running.zero_()
+        if done % pp.eval_interval == 0 or done == size.max_steps:
+            train_seconds += time.perf_counter() - t0
+            val_curve.append({"step": done, "tokens": done * tokens_per_step,
+                              "val_loss": round(estimate_loss(model, val_windows, device), 5)})
+            t0 = time.perf_counter()
+        if progress:
+            progress(f"pretrain {size_name}-{data}", done, size.max_steps)
+    train_seconds += time.perf_counter() - t0
+
+    val_loss = val_curve[-1]["val_loss"]
+    unigram = unigram_cross_entropy(np.asarray(train_arrays[0]), np.asarray(wiki_val), meta["vocab_size"])
+    metrics = {
+        "size": size_name,
+        "data": data,
+        "total_params": n_params,
+        "trainable_params": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "train_loss": curve[-1]["train_loss"],
+        "val_loss": val_loss,
+        "val_perplexity": round(math.exp(val_loss), 3),
+        "unigram_val_perplexity": round(math.exp(unigram), 3),
+        "steps": size.max_steps,
+        "tokens_seen": size.max_steps * tokens_per_step,
+        "tokens_per_s": round(size.max_steps * tokens_per_step / train_seconds, 1),
+        "train_seconds": round(train_seconds, 2),
+        "device": device.type,
+        "seed": seed,
+    }
+    config = {
+        "model": cfg.to_dict(),
+        "size": size_name,
+        "data": data,
+        "total_params": n_params,
+        "val_loss": val_loss,
+    }
+    save_checkpoint(out_dir, weights_for_saving(model), config)
+    write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
+    write_csv(metrics_path.with_name(metrics_path.stem + "-val.csv"), val_curve)
+    write_json(metrics_path, metrics)
+    return metrics

@@ -1,0 +1,93 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from emergence import params as params_mod
+from emergence.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def test_project_params_load():
+    p = params_mod.load(ROOT / "params.yaml")
+    assert p.model == "tiny" and p.freeze is False and p.finetune_samples == "all"
+    assert set(p.sizes) == set(params_mod.SIZES)
+
+
+def with_change(path: str, value):
+    data = copy.deepcopy(BASE)
+    *parents, last = path.split(".")
+    node = data
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return data
+
+
+DELETE = object()
+
+# (key changed, bad value, text the one-line error must contain)
+BAD = [
+    ("model", "huge", "model: 'huge' is not one of tiny, small, base, medium"),
+    ("pretrain_data", "books", "pretrain_data: 'books' is not one of wiki, wiki+nq"),
+    ("source", "s3", "source: 's3' is not one of embedded, hub, local"),
+    ("finetune_samples", 0, "finetune_samples: 0 is not 'all' or a positive integer"),
+    ("finetune_samples", -5, "finetune_samples: -5 is not 'all' or a positive integer"),
+    ("finetune_samples", 2.5, "finetune_samples: 2.5 is not 'all' or a positive integer"),
+    ("finetune_samples", "some", "finetune_samples: 'some' is not 'all' or a positive integer"),
+    ("freeze", "yes please", "freeze: expected bool, got 'yes please'"),
+    ("seed", 1.5, "seed: expected int, got 1.5"),
+    ("seed", DELETE, "seed: missing key"),
+    ("sizes.tiny.d_model", 65, "sizes.tiny.d_model: 65 is not divisible by n_head=4"),
+    ("sizes.tiny.lr", "fast", "sizes.tiny.lr: expected float, got 'fast'"),
+    ("sizes.tiny.max_steps", 0, "sizes.tiny.max_steps: must be > 0, got 0"),
+    ("sizes.huge", BASE["sizes"]["tiny"], None),  # extra presets are allowed ...
+    ("sizes.tiny.colour", "red", "sizes.tiny.colour: unknown key"),
+    ("pretrain.device", "tpu", "pretrain.device: 'tpu' is not one of auto, cpu, cuda"),
+    ("finetune.doc_stride", 80, "finetune.doc_stride: 80 must be in [0, max_length/2)"),
+    ("embedded.documents.train", -1, "embedded.documents.train: must be > 0, got -1"),
+    ("tokenizer.vocab_size", 100, "tokenizer.vocab_size: 100 is below"),
+    ("local_dir", 3, "local_dir: expected str, got 3"),
+    ("learning_rate", 0.1, "learning_rate: unknown key"),
+]
+
+
+@pytest.mark.parametrize("key,value,message", BAD, ids=[f"{k}={v!r}" for k, v, _ in BAD])
+def test_bad_params_fail_with_one_line_and_exit_2_writing_nothing(tmp_path, monkeypatch, key, value, message):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(with_change(key, value)))
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    if message is None:
+        params_mod.load("params.yaml")  # valid: no error
+        return
+    with pytest.raises(params_mod.ParamsError) as err:
+        params_mod.load("params.yaml")
+    assert message in str(err.value)
+    # The same through the real CLI, before any stage writes a byte.
+    result = CliRunner().invoke(main, ["download"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and result.output.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_cli_flags_are_validated_like_params(tmp_path, monkeypatch):
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["finetune", "--samples", "0"])
+    assert result.exit_code == 2 and "finetune_samples: 0" in result.output
+    result = CliRunner().invoke(main, ["finetune", "--mode", "full", "--freeze", "true"])
+    assert result.exit_code == 2 and "contradicts" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_samples_from_strings():
+    assert params_mod.parse_samples("all") == "all"
+    assert params_mod.parse_samples("50") == 50
+    assert params_mod.parse_samples(10) == 10

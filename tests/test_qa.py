@@ -1,0 +1,192 @@
+import json
+
+import pytest
+
+from emergence.data.qa import (
+    QAExample,
+    align_answer,
+    load_jsonl,
+    qasrl_to_examples,
+    question_text,
+    question_word,
+    training_answer,
+    validate_qasrl_record,
+)
+
+SENT = "Mary gave the old lantern to John in the harbor ."
+
+
+def record(**overrides):
+    rec = {
+        "sentence": SENT,
+        "sent_id": "train-000001",
+        "predicate_idx": 1,
+        "predicate": "gave",
+        "question": ["who", "_", "_", "gave", "something", "to", "someone", "?"],
+        "answers": ["Mary"],
+    }
+    rec.update(overrides)
+    return rec
+
+
+# ---------------------------------------------------------------- question text / word
+
+
+def test_question_text_drops_empty_slots_and_attaches_question_mark():
+    assert question_text(["who", "_", "_", "gave", "something", "to", "someone", "?"]) == (
+        "who gave something to someone?"
+    )
+    assert question_text(["what", "did", "someone", "give", "_", "_", "_", "?"]) == "what did someone give?"
+
+
+@pytest.mark.parametrize(
+    "question, word",
+    [
+        ("who gave something?", "who"),
+        ("What did someone give?", "what"),
+        ("how much did something cost?", "how much"),
+        ("How many did someone give?", "how many"),
+        ("how long did something last?", "how long"),
+        ("how often did someone go?", "how often"),
+        ("how did someone give something?", "how"),
+        ("where did someone give something?", "where"),
+        ("whom did someone see?", "whom"),
+        ("did someone give something?", "other"),
+        ("", "other"),
+    ],
+)
+def test_question_word_classes(question, word):
+    assert question_word(question) == word
+
+
+# ---------------------------------------------------------------- alignment
+
+
+def test_align_simple_offset():
+    tokens = SENT.split(" ")
+    assert align_answer(tokens, 1, "the old lantern") == SENT.index("the old lantern")
+    assert align_answer(tokens, 1, "Mary") == 0
+
+
+def test_align_picks_occurrence_nearest_predicate_after():
+    # "the dog" occurs at tokens 0-1 and 4-5; predicate "bit" at 3 -> later one (distance 1 vs 2).
+    s = "the dog saw bit the dog ."
+    tokens = s.split(" ")
+    assert align_answer(tokens, 3, "the dog") == len("the dog saw bit ")
+
+
+def test_align_picks_occurrence_nearest_predicate_before():
+    # predicate "saw" at 2: first occurrence (distance 1) beats the second (distance 2).
+    s = "the dog saw bit the dog ."
+    tokens = s.split(" ")
+    assert align_answer(tokens, 2, "the dog") == 0
+
+
+def test_align_tie_goes_to_earlier_occurrence():
+    tokens = "cat x cat".split(" ")
+    assert align_answer(tokens, 1, "cat") == 0
+
+
+def test_align_span_covering_predicate_has_distance_zero():
+    tokens = "to run to run fast".split(" ")
+    # predicate is the second "run" (token 3); "to run" at 2-3 covers it (distance 0) and beats 0-1.
+    assert align_answer(tokens, 3, "run") == len("to run to ")
+    assert align_answer(tokens, 3, "to run") == len("to run ")
+
+
+def test_align_token_boundaries_only():
+    tokens = "they made a plan for an hour".split(" ")
+    assert align_answer(tokens, 1, "an") == len("they made a plan for ")
+    assert align_answer(tokens, 1, "pla") == -1
+    assert align_answer(tokens, 1, "lan") == -1
+
+
+def test_align_unfound_and_empty():
+    tokens = SENT.split(" ")
+    assert align_answer(tokens, 1, "Peter") == -1
+    assert align_answer(tokens, 1, "") == -1
+    assert align_answer(tokens, 1, SENT + " more") == -1
+
+
+# ---------------------------------------------------------------- conversion
+
+
+def test_qasrl_to_examples_fields_ids_and_stats():
+    records = [
+        record(),
+        record(question=["what", "did", "someone", "give", "_", "to", "someone", "?"],
+               answers=["the old lantern", "lantern", "an old lamp"]),
+        record(sent_id="train-000002", sentence="It rained .", predicate_idx=1, predicate="rained",
+               question=["when", "did", "something", "rain", "_", "_", "_", "?"], answers=["yesterday"]),
+        record(question=["where", "did", "someone", "give", "something", "_", "_", "?"],
+               answers=["in the harbor"]),
+    ]
+    examples, stats = qasrl_to_examples(records)
+    ids = [ex.id for ex in examples]
+    assert ids == ["train-000001-0", "train-000001-1", "train-000002-0", "train-000001-2"]
+    ex = examples[1]
+    assert ex.question == "what did someone give to someone?"
+    assert ex.context == SENT
+    assert ex.answers == ("the old lantern", "lantern", "an old lamp")
+    assert ex.answer_starts == (10, 18, -1)
+    assert ex.question_word == "what"
+    assert ex.predicate_idx == 1
+    assert stats == {"n_questions": 4, "n_answers": 6, "n_answers_unfound": 2, "n_questions_unanswerable": 1}
+    for e in examples:
+        for text, start in zip(e.answers, e.answer_starts):
+            if start >= 0:
+                assert e.context[start : start + len(text)] == text
+
+
+def test_training_answer_first_found_or_none():
+    ex = QAExample("a", "q?", SENT, ("nope", "John", "Mary"), (-1, 29, 0), 1, "who")
+    assert training_answer(ex) == ("John", 29)
+    ex2 = QAExample("b", "q?", SENT, ("nope",), (-1,), 1, "who")
+    assert training_answer(ex2) is None
+
+
+# ---------------------------------------------------------------- files and validation
+
+
+def test_load_jsonl_and_errors(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text(json.dumps(record()) + "\n\n" + json.dumps(record(answers=["John"])) + "\n")
+    recs = load_jsonl(p)
+    assert [r["answers"] for r in recs] == [["Mary"], ["John"]]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(record()) + "\n{oops\n")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
+        load_jsonl(bad)
+
+
+def test_validate_accepts_good_record():
+    validate_qasrl_record(record(), "f.jsonl", 3)
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"sentence": 5}, "sentence"),
+        ({"sent_id": None}, "sent_id"),
+        ({"predicate_idx": "1"}, "predicate_idx"),
+        ({"predicate_idx": True}, "predicate_idx"),
+        ({"predicate_idx": 11}, "predicate_idx"),
+        ({"predicate_idx": -1}, "predicate_idx"),
+        ({"predicate": 1}, "predicate"),
+        ({"question": ["who", "gave", "?"]}, "question"),
+        ({"question": ["who", "_", "_", "gave", "something", "to", 3, "?"]}, "question"),
+        ({"answers": "Mary"}, "answers"),
+        ({"answers": []}, "answers"),
+        ({"answers": ["Mary", 2]}, "answers"),
+    ],
+)
+def test_validate_reports_path_line_and_field(overrides, field):
+    with pytest.raises(ValueError, match=rf"f\.jsonl:7: .*'{field}'"):
+        validate_qasrl_record(record(**overrides), "f.jsonl", 7)
+
+
+def test_validate_missing_field():
+    rec = record()
+    del rec["answers"]
+    with pytest.raises(ValueError, match=r"f\.jsonl:2: missing field 'answers'"):
+        validate_qasrl_record(rec, "f.jsonl", 2)

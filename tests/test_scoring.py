@@ -1,0 +1,208 @@
+import numpy as np
+import pytest
+
+from emergence.data.qa import QAExample
+from emergence.scoring import (
+    best_span,
+    breakdown,
+    exact_match,
+    f1,
+    first_phrase_baseline,
+    nearest_phrase_baseline,
+    normalize_answer,
+    random_span_baseline,
+    score,
+)
+
+# ---------------------------------------------------------------- SQuAD scorer
+
+
+def test_normalize_answer_official_order():
+    assert normalize_answer("The.  Cat's!") == "cats"
+    assert normalize_answer("An apple, a day\tkeeps  THE doctor") == "apple day keeps doctor"
+    assert normalize_answer("banana theory") == "banana theory"  # articles only as whole words
+    assert normalize_answer("") == ""
+
+
+def test_exact_match_articles_punctuation_case():
+    assert exact_match("The cat", "cat") == 1.0
+    assert exact_match("cat.", "cat") == 1.0
+    assert exact_match("CAT", "cat") == 1.0
+    assert exact_match("cats", "cat") == 0.0
+
+
+def test_f1_hand_worked_partial_overlap():
+    # pred -> "big red dog", gold -> "red dog barked": 2 common, P = R = 2/3, F1 = 2/3.
+    assert f1("the big red dog", "red dog barked") == pytest.approx(2 / 3)
+    # pred "red dog" vs gold "red dog barked": P = 1, R = 2/3, F1 = 2*(2/3)/(5/3) = 0.8.
+    assert f1("red dog", "red dog barked") == pytest.approx(0.8)
+    # repeated tokens count through the Counter intersection: common = {"dog": 1}, P = 1/2, R = 1.
+    assert f1("dog dog", "dog") == pytest.approx(2 * 0.5 * 1 / 1.5)
+
+
+def test_f1_no_overlap_and_empty():
+    assert f1("blue cat", "red dog") == 0.0
+    assert f1("", "red dog") == 0.0
+    assert f1("red dog", "") == 0.0
+    assert f1("the", "a") == 0.0  # both normalise to empty: official script gives 0 F1 ...
+    assert exact_match("the", "a") == 1.0  # ... but 1 EM
+    assert f1("The Red dog!", "red dog") == 1.0
+
+
+def test_score_max_over_golds_missing_prediction_and_scale():
+    golds = {"q1": ["blue cat", "red dog barked"], "q2": ["Mary"], "q3": ["John"]}
+    preds = {"q1": "red dog", "q2": "mary", "extra": "ignored"}
+    out = score(preds, golds)
+    assert out["n_questions"] == 3
+    assert out["per_question"] == {"q1": (0.0, pytest.approx(0.8)), "q2": (1.0, 1.0), "q3": (0.0, 0.0)}
+    assert out["exact_match"] == pytest.approx(100 * 1 / 3)
+    assert out["f1"] == pytest.approx(100 * 1.8 / 3)
+
+
+def test_score_all_correct_is_100_and_empty_gold_rejected():
+    out = score({"a": "x"}, {"a": ["x", "y"]})
+    assert out["f1"] == 100.0 and out["exact_match"] == 100.0
+    with pytest.raises(ValueError):
+        score({"a": "x"}, {"a": []})
+
+
+def test_breakdown_means_counts_sorted_keys():
+    per_f1 = {"a": 1.0, "b": 0.5, "c": 0.0, "d": 0.25}
+    words = {"a": "who", "b": "what", "c": "who", "d": "how much"}
+    out = breakdown(per_f1, words)
+    assert list(out) == ["how much", "what", "who"]
+    assert out["who"] == {"f1": pytest.approx(50.0), "count": 2}
+    assert out["what"] == {"f1": pytest.approx(50.0), "count": 1}
+    assert out["how much"] == {"f1": pytest.approx(25.0), "count": 1}
+    with pytest.raises(ValueError):
+        breakdown({"z": 1.0}, words)
+
+
+# ---------------------------------------------------------------- best_span
+
+N_QUESTION = 3  # tokens 0..2 are question/separator (offset None)
+
+
+def window(start, end, n_question=N_QUESTION):
+    """Logits for T tokens; tokens after n_question are context at chars [10t, 10t+5)."""
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    offsets = [None if t < n_question else (10 * t, 10 * t + 5) for t in range(len(start))]
+    return start, end, offsets
+
+
+def logits(T, **peaks):
+    x = np.zeros(T)
+    for k, v in peaks.items():
+        x[int(k[1:])] = v
+    return x
+
+
+def test_best_span_picks_max_sum_valid_pair():
+    w = window(logits(8, t4=3.0, t5=1.0), logits(8, t5=2.0, t6=2.5))
+    assert best_span([w]) == (40, 65, 5.5)
+
+
+def test_best_span_rejects_end_before_start():
+    # start at 6 + end at 4 sums to 10 but is backwards; best valid is start 4 (2) + end 4 (5).
+    w = window(logits(8, t6=5.0, t4=2.0), logits(8, t4=5.0))
+    assert best_span([w]) == (40, 45, 7.0)
+
+
+def test_best_span_enforces_max_answer_length():
+    w = window(logits(10, t3=5.0, t5=1.0), logits(10, t6=5.0))
+    assert best_span([w], max_answer_length=4) == (30, 65, 10.0)  # length 4 allowed
+    assert best_span([w], max_answer_length=3) == (50, 65, 6.0)   # 3..6 too long, 5..6 ok
+
+
+def test_best_span_never_chooses_non_context_tokens():
+    w = window(logits(8, t0=9.0, t1=9.0, t4=1.0), logits(8, t2=9.0, t5=1.0))
+    assert best_span([w]) == (40, 55, 2.0)
+
+
+def test_best_span_best_over_windows_second_wins():
+    w1 = window(logits(8, t4=1.0), logits(8, t5=1.0))
+    w2 = window(logits(8, t3=2.0), logits(8, t3=2.0))
+    assert best_span([w1, w2]) == (30, 35, 4.0)
+    assert best_span([w2, w1]) == (30, 35, 4.0)
+
+
+def test_best_span_top_k_limits_candidates():
+    # top-1 start is a question token, so with top_k=1 no pair is valid; top_k=2 reaches token 4.
+    w = window(logits(8, t1=5.0, t4=1.0), logits(8, t4=1.0))
+    assert best_span([w], top_k=1) is None
+    assert best_span([w], top_k=2) == (40, 45, 2.0)
+    # the best pair (3, 4) needs the 3rd-ranked start: top_k=2 settles for (5, 6).
+    w2 = window(logits(8, t5=3.0, t6=2.9, t3=2.8), logits(8, t4=3.0, t6=1.0))
+    assert best_span([w2], top_k=2) == (50, 65, 4.0)
+    assert best_span([w2], top_k=3) == (30, 45, 5.8)
+
+
+def test_best_span_none_when_nothing_valid():
+    assert best_span([]) is None
+    all_question = window(np.ones(4), np.ones(4), n_question=4)
+    assert best_span([all_question]) is None
+    backwards = window(logits(6, t5=1.0), logits(6, t3=1.0))
+    assert best_span([backwards], top_k=1) is None
+
+
+def test_best_span_rejects_mismatched_shapes():
+    with pytest.raises(ValueError):
+        best_span([(np.zeros(4), np.zeros(5), [None] * 4)])
+
+
+# ---------------------------------------------------------------- baselines
+
+
+def ex(id, context, predicate_idx):
+    return QAExample(id, "who did something?", context, ("x",), (-1,), predicate_idx, "who")
+
+
+EXAMPLES = [
+    ex("a", "Yesterday , the tired farmer sold his boat to a friend .", 5),
+    ex("b", "It rained , and shipped the crates to Oslo .", 4),
+    ex("c", "In the morning , Mary left .", 5),
+    ex("d", "Go !", 0),
+    ex("e", "Mary gave the old lantern to John in the harbor .", 1),
+]
+
+
+def is_token_span(text, context):
+    return bool(text) and f" {text} " in f" {context} "
+
+
+def test_random_span_deterministic_and_valid():
+    p1 = random_span_baseline(EXAMPLES, seed=3, max_len=4)
+    assert p1 == random_span_baseline(EXAMPLES, seed=3, max_len=4)
+    assert p1 == random_span_baseline(list(reversed(EXAMPLES)), seed=3, max_len=4)  # order-free
+    seeds = [random_span_baseline(EXAMPLES, seed=s, max_len=4) for s in range(5)]
+    assert any(p != p1 for p in seeds)
+    for preds in [p1, *seeds]:
+        assert set(preds) == {e.id for e in EXAMPLES}
+        for e in EXAMPLES:
+            assert is_token_span(preds[e.id], e.context)
+            assert 1 <= len(preds[e.id].split(" ")) <= 4
+
+
+def test_random_span_covers_every_span():
+    e = ex("z", "a b c d", 1)
+    seen = {random_span_baseline([e], seed=s, max_len=2)["z"] for s in range(300)}
+    assert seen == {"a", "b", "c", "d", "a b", "b c", "c d"}
+
+
+def test_nearest_phrase_baseline_hand_made():
+    preds = nearest_phrase_baseline(EXAMPLES)
+    assert preds["a"] == "the tired farmer"  # tie with "his boat": left side wins
+    assert preds["b"] == "the crates"        # right side nearer than "It rained"
+    assert preds["c"] == "Mary"
+    assert preds["d"] == "Go"                # no phrase at all: the predicate token
+    assert preds["e"] == "Mary"
+    assert all(is_token_span(preds[e.id], e.context) for e in EXAMPLES)
+
+
+def test_first_phrase_baseline_hand_made():
+    preds = first_phrase_baseline(EXAMPLES)
+    assert preds["a"] == "Yesterday"
+    assert preds["b"] == "It rained"
+    assert preds["c"] == "the morning"  # "In" is a boundary word
+    assert preds["d"] == "Go"
+    assert preds["e"] == "Mary"

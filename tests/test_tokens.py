@@ -1,0 +1,72 @@
+import json
+
+import numpy as np
+import pytest
+
+from emergence.data import tokens
+
+DOCS = [
+    "Mary gave the old lantern to John in the harbor.",
+    "At dawn, the lantern was sold to a baker by Tom.",
+    "The baker who lived near the mill sat on the bench quietly.",
+] * 20
+
+
+@pytest.fixture()
+def raw(tmp_path):
+    for corpus, split, records in [
+        ("wiki", "train", [{"title": f"d{i}", "text": t} for i, t in enumerate(DOCS)]),
+        ("wiki", "validation", [{"title": "v", "text": "John sat on the bench."}]),
+        ("nq", "train", [{"question": "where did mary sit", "answer": ["on the bench"]}]),
+        ("nq", "validation", [{"question": "who sold the lantern", "answer": ["Tom", "tom"]}]),
+    ]:
+        path = tmp_path / "raw" / corpus / f"{split}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return tmp_path / "raw"
+
+
+def test_tokenize_writes_memmaps_equal_to_encoding_each_document(raw, tmp_path):
+    out = tmp_path / "tokens"
+    meta = tokens.tokenize(raw, out, vocab_size=300, min_frequency=1)
+    tok = tokens.load_tokenizer(out)
+    assert meta["dtype"] == "uint16" and meta["vocab_size"] == tok.get_vocab_size() <= 300
+    eot = tok.token_to_id(tokens.EOT)
+    ids = tokens.open_tokens(out / "wiki" / "train.bin", meta["dtype"])
+    expected = [i for d in DOCS for i in tok.encode(d).ids + [eot]]
+    assert ids.tolist() == expected
+    assert meta["tokens"]["wiki/train"] == len(expected)
+    nq = tokens.open_tokens(out / "nq" / "validation.bin", meta["dtype"])
+    assert tok.decode(nq.tolist()) == "Question: who sold the lantern?\nAnswer: Tom"
+
+
+def test_round_trip_and_special_tokens_reserved(raw, tmp_path):
+    tokens.tokenize(raw, tmp_path / "t", vocab_size=300, min_frequency=1)
+    tok = tokens.load_tokenizer(tmp_path / "t")
+    for text in DOCS[:3] + ["Unseen wörds ünd 数字 survive byte-level BPE!"]:
+        assert tok.decode(tok.encode(text).ids) == text
+    ids = [tok.token_to_id(t) for t in tokens.SPECIAL_TOKENS]
+    assert ids == [0, 1, 2]
+    # offsets are trimmed of the leading space: each names exactly its word
+    enc = tok.encode("Mary gave the lantern")
+    assert [("Mary gave the lantern")[s:e] for s, e in enc.offsets][-1] == "lantern"
+    assert all(not ("Mary gave the lantern")[s:e].startswith(" ") for s, e in enc.offsets)
+
+
+def test_training_uses_wiki_train_only(raw, tmp_path):
+    # A word only in validation and nq never becomes a merged token.
+    tokens.tokenize(raw, tmp_path / "t", vocab_size=400, min_frequency=1)
+    vocab = tokens.load_tokenizer(tmp_path / "t").get_vocab()
+    assert "Ġsold" in vocab and "Question" not in vocab
+
+
+def test_uint32_when_vocab_exceeds_uint16():
+    assert tokens.token_dtype(65536) == np.uint16
+    assert tokens.token_dtype(65537) == np.uint32
+
+
+def test_truncated_token_file_is_named(tmp_path):
+    path = tmp_path / "train.bin"
+    path.write_bytes(b"\x01\x00\x02")
+    with pytest.raises(ValueError, match=r"train.bin: 3 bytes is not a positive multiple of 2 \(uint16\)"):
+        tokens.open_tokens(path, "uint16")
