@@ -54,7 +54,7 @@ def user_errors(fn):
         except ParamsError as err:
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
             sys.exit(2)
-        except (FileNotFoundError, ValueError, RuntimeError, FloatingPointError, OSError) as err:
+        except (FileNotFoundError, ValueError, FloatingPointError, OSError) as err:
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
             sys.exit(1)
     return wrapper

@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 
 from emergence import scoring
-from emergence.data.qa import qasrl_to_examples
+from emergence.data.qa import qasrl_to_examples, read_qasrl
 from emergence.data.tokens import load_tokenizer
-from emergence.files import read_jsonl, write_json
+from emergence.files import write_json
 from emergence.finetune import load_qa_model
 from emergence.params import EvalParams, FinetuneParams
 from emergence.pretrain import autocast, pick_device
@@ -68,7 +68,7 @@ def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_
              device_name: str = "auto") -> dict:
     device = pick_device(device_name)
     tok = load_tokenizer(tokens_dir)
-    examples, stats = qasrl_to_examples(read_jsonl(qa_validation))
+    examples, stats = qasrl_to_examples(read_qasrl(qa_validation))
     model, config = load_qa_model(finetune_dir)
     model.to(device)
     predictions = predict(model, examples, tok, fp, ep, device)

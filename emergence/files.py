@@ -59,21 +59,6 @@ def write_jsonl(path: str | Path, records) -> int:
     return n
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: not found (run `emergence download` first)")
-    out = []
-    with open(path) as f:
-        for i, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError as err:
-                    raise ValueError(f"{path}:{i}: not valid JSON ({err.msg})") from None
-    return out
-
-
 def write_csv(path: str | Path, rows: list[dict]) -> None:
     """Rows of one shape -> CSV with a header, the form `dvc plots` draws."""
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:

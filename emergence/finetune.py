@@ -22,9 +22,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from emergence.data.qa import QAExample, qasrl_to_examples, training_answer
+from emergence.data.qa import QAExample, qasrl_to_examples, read_qasrl, training_answer
 from emergence.data.tokens import load_tokenizer
-from emergence.files import load_checkpoint, read_jsonl, save_checkpoint, write_csv, write_json
+from emergence.files import load_checkpoint, save_checkpoint, write_csv, write_json
 from emergence.model import GPT, GPTConfig, SpanQA, load_weights, span_loss, weights_for_saving
 from emergence.params import FinetuneParams
 from emergence.pretrain import autocast, pick_device
@@ -84,7 +84,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     t_start = time.perf_counter()
     device = pick_device(device_name)
     tok = load_tokenizer(tokens_dir)
-    examples, stats = qasrl_to_examples(read_jsonl(qa_train))
+    examples, stats = qasrl_to_examples(read_qasrl(qa_train))
     subset = few_shot_subset(examples, samples, seed)
     windows = make_windows(subset, tok, fp.max_length, fp.doc_stride, labelled_only=True)
 

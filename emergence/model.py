@@ -109,7 +109,7 @@ class GPT(nn.Module):
         logits = self.lm_head(self.hidden_states(idx))
         if targets is None:
             return logits, None
-        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
         return logits, loss
 
 

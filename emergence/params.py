@@ -201,6 +201,8 @@ def validate(p: Params) -> Params:
     for name, size in p.sizes.items():
         for field in dataclasses.fields(ModelSize):
             _positive(f"sizes.{name}.{field.name}", getattr(size, field.name))
+        if size.context < p.finetune.max_length:
+            raise ParamsError(f"finetune.max_length: {p.finetune.max_length} is longer than sizes.{name}.context={size.context}")
         if size.d_model % size.n_head:
             raise ParamsError(f"sizes.{name}.d_model: {size.d_model} is not divisible by n_head={size.n_head}")
     for section in ("embedded.documents", "embedded.nq", "embedded.qasrl_sentences"):

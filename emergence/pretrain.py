@@ -18,7 +18,7 @@ import torch
 from emergence.data.tokens import open_tokens
 from emergence.files import read_json, save_checkpoint, write_csv, write_json
 from emergence.model import GPT, GPTConfig, weights_for_saving
-from emergence.params import ModelSize, PretrainParams
+from emergence.params import ModelSize, ParamsError, PretrainParams
 
 CORPORA_OF = {"wiki": ("wiki",), "wiki+nq": ("wiki", "nq")}
 
@@ -29,7 +29,7 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("pretrain.device is 'cuda' but no CUDA GPU is visible (set device: auto or cpu)")
+        raise ParamsError("pretrain.device: 'cuda', but no CUDA GPU is visible (set it to auto or cpu)")
     return torch.device(name)
 
 

@@ -47,6 +47,7 @@ BAD = [
     ("seed", DELETE, "seed: missing key"),
     ("sizes.tiny.d_model", 65, "sizes.tiny.d_model: 65 is not divisible by n_head=4"),
     ("sizes.tiny.lr", "fast", "sizes.tiny.lr: expected float, got 'fast'"),
+    ("sizes.small.context", 64, "finetune.max_length: 96 is longer than sizes.small.context=64"),
     ("sizes.tiny.max_steps", 0, "sizes.tiny.max_steps: must be > 0, got 0"),
     ("sizes.huge", BASE["sizes"]["tiny"], None),  # extra presets are allowed ...
     ("sizes.tiny.colour", "red", "sizes.tiny.colour: unknown key"),

@@ -5,7 +5,7 @@ import pytest
 from emergence.data.qa import (
     QAExample,
     align_answer,
-    load_jsonl,
+    read_qasrl,
     qasrl_to_examples,
     question_text,
     question_word,
@@ -148,15 +148,21 @@ def test_training_answer_first_found_or_none():
 # ---------------------------------------------------------------- files and validation
 
 
-def test_load_jsonl_and_errors(tmp_path):
+def test_read_qasrl_and_errors(tmp_path):
     p = tmp_path / "d.jsonl"
     p.write_text(json.dumps(record()) + "\n\n" + json.dumps(record(answers=["John"])) + "\n")
-    recs = load_jsonl(p)
+    recs = read_qasrl(p)
     assert [r["answers"] for r in recs] == [["Mary"], ["John"]]
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(record()) + "\n{oops\n")
     with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
-        load_jsonl(bad)
+        read_qasrl(bad)
+    missing_field = {k: v for k, v in record().items() if k != "answers"}
+    bad.write_text(json.dumps(record()) + "\n" + json.dumps(missing_field) + "\n")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2.*answers"):
+        read_qasrl(bad)
+    with pytest.raises(FileNotFoundError, match="nowhere.jsonl: not found"):
+        read_qasrl(tmp_path / "nowhere.jsonl")
 
 
 def test_validate_accepts_good_record():

@@ -181,12 +181,15 @@ def training_answer(ex: QAExample) -> tuple[str, int] | None:
     return None
 
 
-def load_jsonl(path: str | Path) -> list[dict]:
-    """Read a JSON-lines file; blank lines are skipped.
+def read_qasrl(path: str | Path) -> list[dict]:
+    """Read a QA-SRL JSON-lines split, validating every record; blank lines are skipped.
 
-    Raises ValueError naming the file and 1-based line number on bad JSON or a
-    line that is not a JSON object, so a corrupt download is easy to locate.
+    Raises FileNotFoundError for a missing file and ValueError naming the file, the 1-based
+    line number and the bad field, so a corrupt download is easy to locate.
     """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found (run `emergence download`)")
     records = []
     with open(path, encoding="utf-8") as f:
         for line_no, line in enumerate(f, start=1):
@@ -198,6 +201,7 @@ def load_jsonl(path: str | Path) -> list[dict]:
                 raise ValueError(f"{path}:{line_no}: invalid JSON: {e.msg}") from e
             if not isinstance(rec, dict):
                 raise ValueError(f"{path}:{line_no}: expected a JSON object, got {type(rec).__name__}")
+            validate_qasrl_record(rec, path, line_no)
             records.append(rec)
     return records
 

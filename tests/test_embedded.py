@@ -1,0 +1,235 @@
+"""The embedded synthetic world: record schemas, determinism, split hygiene, and enough
+variety that a fixed-position rule cannot answer the QA-SRL questions."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from emergence.data import embedded
+from emergence.data.embedded import generate_world
+
+SIZES = dict(n_documents={"train": 60, "validation": 15}, n_nq={"train": 150, "validation": 40},
+             n_qasrl_sentences={"train": 500, "validation": 120})
+
+QASRL_KEYS = ["sentence", "sent_id", "predicate_idx", "predicate", "question", "answers"]
+WH = {"who", "what", "where", "when", "why", "how", "how much"}
+AUX = {"_", "did", "was", "were"}
+PLACEHOLDERS = {"_", "someone", "something"}
+OBJ2 = {"_", "someone", "something", "somewhere"}
+
+
+@pytest.fixture(scope="module")
+def world():
+    return generate_world(7, **SIZES)
+
+
+def _spans(tokens):
+    return {" ".join(tokens[i:j]) for i in range(len(tokens)) for j in range(i + 1, len(tokens) + 1)}
+
+
+def _starts(tokens, answer):
+    """Token indices where answer begins in tokens."""
+    a = answer.split(" ")
+    return [i for i in range(len(tokens) - len(a) + 1) if tokens[i:i + len(a)] == a]
+
+
+def _detok(sentence):
+    return sentence.replace(" ,", ",").replace(" .", ".")
+
+
+def test_vocabulary_sizes():
+    assert len(set(embedded.PERSON_NAMES)) == len(embedded.PERSON_NAMES) >= 150
+    assert len(set(embedded.NOUNS["object"])) >= 60
+    assert len(set(embedded.PLACES)) >= 40
+    assert len(embedded.VERBS) >= 30
+    for v in embedded.VERBS:   # forms are written out, not "+ed"
+        assert v.base and v.past and v.participle and v.ing
+
+
+def test_split_keys_and_counts(world):
+    assert list(world) == ["wiki", "nq", "qasrl"]
+    for part, sizes in (("wiki", SIZES["n_documents"]), ("nq", SIZES["n_nq"])):
+        assert {s: len(r) for s, r in world[part].items()} == sizes
+    for split, n in SIZES["n_qasrl_sentences"].items():
+        ids = list(dict.fromkeys(r["sent_id"] for r in world["qasrl"][split]))
+        assert len(ids) == n
+        assert ids == [f"{split}-{i:06d}" for i in range(n)]
+        per_sentence = Counter(r["sent_id"] for r in world["qasrl"][split])
+        assert min(per_sentence.values()) >= 2
+        assert 2.5 <= sum(per_sentence.values()) / n <= 5
+
+
+def test_wiki_schema(world):
+    for split, docs in world["wiki"].items():
+        for d in docs:
+            assert list(d) == ["title", "text"]
+            assert d["title"] and d["title"][0].isupper()
+            text = d["text"]
+            assert " ," not in text and " ." not in text          # prose, not tokens
+            n_sentences = text.count(".")
+            assert 8 <= n_sentences <= 16, text
+            assert "\n\n" in text
+
+
+def test_nq_schema(world):
+    for split, rows in world["nq"].items():
+        for r in rows:
+            assert list(r) == ["question", "answer"]
+            q = r["question"]
+            assert q == q.lower() and not q.endswith("?") and q == q.strip() and "  " not in q
+            assert q.split(" ", 1)[0] in {"who", "what", "where", "when", "which"}
+            assert 1 <= len(r["answer"]) <= 2 and all(isinstance(a, str) and a for a in r["answer"])
+    train = {r["question"] for r in world["nq"]["train"]}
+    assert not train & {r["question"] for r in world["nq"]["validation"]}
+    assert len(train) == len(world["nq"]["train"])
+
+
+def test_nq_answers_are_stated_in_train_documents(world):
+    corpus = "\n".join(d["text"] for d in world["wiki"]["train"]).lower()
+    for r in world["nq"]["train"] + world["nq"]["validation"]:
+        assert r["answer"][0].lower() in corpus, r     # "The blue cup was found ..."
+
+
+def test_qasrl_schema(world):
+    for split, rows in world["qasrl"].items():
+        for r in rows:
+            assert list(r) == QASRL_KEYS
+            tokens = r["sentence"].split(" ")
+            assert all(tokens) and tokens[-1] == "."
+            assert r["sent_id"].startswith(split + "-")
+            assert 0 <= r["predicate_idx"] < len(tokens)
+            assert r["predicate"] == tokens[r["predicate_idx"]]
+            q = r["question"]
+            assert len(q) == 8 and q[-1] == "?"
+            wh, aux, subj, verb, obj, prep, obj2 = q[:7]
+            assert wh in WH and aux in AUX and subj in PLACEHOLDERS and obj in PLACEHOLDERS
+            assert obj2 in OBJ2 and verb not in PLACEHOLDERS and prep != ""
+            assert all(s and " " not in s or s == "how much" for s in q)
+            assert 1 <= len(r["answers"]) <= 3
+            spans = _spans(tokens)
+            for a in r["answers"]:
+                assert a in spans, (a, r["sentence"])          # a contiguous token span
+            assert len(set(r["answers"])) == len(r["answers"])
+
+
+def test_verb_slot_form_matches_aux(world):
+    forms = {}
+    for v in embedded.VERBS:
+        forms.setdefault("base", set()).add(v.base)
+        forms.setdefault("past", set()).add(v.past)
+        forms.setdefault("participle", set()).add(v.participle)
+        forms.setdefault("ing", set()).add(v.ing)
+    for r in world["qasrl"]["train"]:
+        _, aux, _, verb = r["question"][:4]
+        if aux == "_":
+            assert verb in forms["past"]
+        elif aux == "did":
+            assert verb in forms["base"]
+        else:
+            assert verb in forms["participle"] | forms["ing"]
+
+
+def test_determinism():
+    small = dict(n_documents={"train": 20, "validation": 5}, n_nq={"train": 30, "validation": 10},
+                 n_qasrl_sentences={"train": 60, "validation": 20})
+    a = json.dumps(generate_world(3, **small))
+    assert a == json.dumps(generate_world(3, **small))
+    assert a != json.dumps(generate_world(4, **small))
+
+
+def test_qasrl_does_not_depend_on_corpus_size():
+    a = generate_world(5, {"train": 5, "validation": 2}, {"train": 5, "validation": 2},
+                       {"train": 30, "validation": 0})
+    b = generate_world(5, {"train": 12, "validation": 3}, {"train": 8, "validation": 2},
+                       {"train": 30, "validation": 0})
+    assert a["qasrl"]["train"] == b["qasrl"]["train"]
+
+
+def test_split_disjointness(world):
+    docs = world["wiki"]
+    train_texts = {d["text"] for d in docs["train"]}
+    assert len(train_texts) == len(docs["train"])
+    assert not any(d["text"] in train_texts for d in docs["validation"])
+
+    corpus = "\n".join(d["text"] for split in docs for d in docs[split])
+    train_sents = {r["sentence"] for r in world["qasrl"]["train"]}
+    train_prose = "\n".join(_detok(s) for s in train_sents)
+    for sentence in {r["sentence"] for r in world["qasrl"]["validation"]}:
+        prose = _detok(sentence)
+        assert prose not in corpus, prose
+        assert sentence not in corpus
+        assert sentence not in train_sents
+        assert prose not in train_prose
+
+
+def test_qasrl_sentences_use_document_constructions(world):
+    """The QA-SRL constructions are the corpus's: every predicate form used in QA train
+    also appears in the documents, and some QA train sentences appear there verbatim."""
+    big = generate_world(7, {"train": 400, "validation": 0}, {"train": 10, "validation": 0},
+                         {"train": 300, "validation": 0})
+    corpus = "\n".join(d["text"] for d in big["wiki"]["train"])
+    words = set(corpus.replace(".", " ").replace(",", " ").split())
+    assert {r["predicate"] for r in big["qasrl"]["train"]} <= words
+
+
+def test_variety(world):
+    rows = world["qasrl"]["train"]
+    assert len({r["predicate"].lower() for r in rows}) >= 30
+    assert len({r["question"][3] for r in rows if r["question"][1] == "did"}) >= 30
+
+    whs = Counter(r["question"][0] for r in rows)
+    assert {"who", "what", "where", "when", "how"} <= set(whs)
+    assert all(whs[w] >= 20 for w in ("who", "what", "where", "when"))
+
+    passive = [r for r in rows if r["question"][1] == "was" and r["question"][3] in
+               {v.participle for v in embedded.VERBS}]
+    active = [r for r in rows if r["question"][1] in ("_", "did")]
+    assert len(passive) >= 50 and len(active) >= 200
+
+    # Passive, active, dative-shifted and progressive sentences all occur.
+    sentences = {r["sentence"] for r in rows}
+    assert sum(" was " in s and " by " in s for s in sentences) >= 20
+    assert sum(" were " in s for s in sentences) >= 1
+    assert sum(", " in s for s in sentences) >= 50                   # fronted material
+    assert sum(" who " in s or " that " in s for s in sentences) >= 50   # relative clauses
+    assert sum(" and " in s for s in sentences) >= 50                # coordination
+
+
+def test_answer_positions_are_spread(world):
+    rows = world["qasrl"]["train"]
+    who = [r for r in rows if r["question"][0] == "who"]
+    starts = [_starts(r["sentence"].split(" "), r["answers"][0])[0] for r in who]
+    offsets = [s - r["predicate_idx"] for s, r in zip(starts, who)]
+    assert sum(s != 0 for s in starts) >= len(who) / 4
+    assert len(set(starts)) >= 10
+    assert len(set(offsets)) >= 15
+    assert max(Counter(offsets).values()) < 0.5 * len(who)
+    # Answers sometimes follow the predicate and sometimes precede it, for every common wh.
+    for wh in ("who", "what", "where", "when"):
+        rs = [r for r in rows if r["question"][0] == wh]
+        before = sum(_starts(r["sentence"].split(" "), r["answers"][0])[0] < r["predicate_idx"]
+                     for r in rs)
+        assert 0 < before < len(rs), wh
+
+
+def test_distractors_present(world):
+    """Many sentences name more people than the target predicate's arguments."""
+    names = set(embedded.PERSON_NAMES)
+    by_sentence = {}
+    for r in world["qasrl"]["train"]:
+        by_sentence.setdefault(r["sentence"], []).append(r)
+    with_distractor = 0
+    for sentence, rs in by_sentence.items():
+        mentioned = [t for t in sentence.split(" ") if t in names]
+        answered = {t for r in rs for a in r["answers"] for t in a.split(" ") if t in names}
+        with_distractor += any(t not in answered for t in mentioned)
+    assert with_distractor >= 0.2 * len(by_sentence)
+
+
+def test_speed():
+    import time
+    t = time.perf_counter()
+    generate_world(1, {"train": 600, "validation": 60}, {"train": 600, "validation": 60},
+                   {"train": 500, "validation": 50})
+    assert time.perf_counter() - t < 3.0     # the full 3,000/3,000/2,500 takes about 2 s

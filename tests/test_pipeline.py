@@ -1,0 +1,86 @@
+"""The whole chain through the real entry point, on a micro configuration."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from emergence.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def micro_params() -> dict:
+    p = yaml.safe_load((ROOT / "params.yaml").read_text())
+    p["embedded"] = {"documents": {"train": 200, "validation": 20}, "nq": {"train": 100, "validation": 20},
+                     "qasrl_sentences": {"train": 120, "validation": 30}}
+    p["tokenizer"]["vocab_size"] = 512
+    p["sizes"]["tiny"].update(n_layer=2, d_model=32, n_head=2, context=64, batch_size=8, max_steps=60,
+                              warmup_steps=10)
+    p["pretrain"].update(eval_interval=30, eval_batches=2)
+    p["finetune"].update(max_length=64, doc_stride=16, epochs=1, min_steps=20, warmup_steps=5, batch_size=16)
+    return p
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(micro_params()))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.mark.slow
+def test_download_tokenize_pretrain_finetune_eval(project):
+    invoke("download")
+    assert json.loads((project / "data/raw/manifest.json").read_text())["records"]["qasrl/validation"] > 30
+    invoke("tokenize")
+    assert (project / "data/tokens/wiki/train.bin").stat().st_size > 0
+    invoke("pretrain")
+    pre = json.loads((project / "metrics/pretrain/tiny-wiki.json").read_text())
+    assert pre["val_loss"] < 6.2 and pre["val_perplexity"] < pre["unigram_val_perplexity"]
+    curve = (project / "metrics/pretrain/tiny-wiki-loss.csv").read_text().splitlines()
+    assert curve[0] == "step,tokens,train_loss,lr"
+    first, last = float(curve[1].split(",")[2]), float(curve[-1].split(",")[2])
+    assert last < first - 1.0  # the loss falls
+    assert (project / "models/pretrain/tiny-wiki/model.safetensors").exists()
+
+    invoke("finetune", "--mode", "frozen", "--samples", "50")
+    ft = json.loads((project / "metrics/finetune/tiny-wiki-freeze-true-50.json").read_text())
+    assert ft["trainable_params"] == 2 * 32 + 2 and ft["n_questions"] == 50
+
+    invoke("eval", "--freeze", "true", "--samples", "50")
+    ev = json.loads((project / "metrics/eval.json").read_text())
+    assert ev["mode"] == "frozen" and ev["samples"] == 50 and ev["trainable_params"] == 66
+    assert 0 <= ev["f1"] <= 100 and ev["n_questions"] == len(
+        (project / "data/raw/qasrl/validation.jsonl").read_text().splitlines())
+    assert set(ev["baseline_f1"]) == {"random_span", "nearest_phrase", "first_phrase"}
+    preds = json.loads((project / "metrics/predictions.json").read_text())
+    assert len(preds) == ev["n_questions"]
+    assert all(set(v) == {"prediction", "answers", "question"} for v in preds.values())
+
+
+@pytest.mark.slow
+def test_run_chain_and_list_saved_through_the_installed_script(project):
+    exe = shutil.which("emergence", path=str(Path(sys.executable).parent))
+    assert exe, "the console script is installed"
+    subprocess.run([exe, "run", "--config-name", "tiny", "--finetune-samples", "40"], check=True,
+                   capture_output=True)
+    ev = json.loads((project / "metrics/eval.json").read_text())
+    assert ev["mode"] == "full" and ev["samples"] == 40
+    out = subprocess.run([exe, "run", "--skip-pretrain", "--freeze-llm", "--finetune-samples", "40"],
+                         check=True, capture_output=True, text=True)
+    assert "pretrain tiny-wiki" not in out.stderr  # reused, not retrained
+    assert json.loads((project / "metrics/eval.json").read_text())["mode"] == "frozen"
+    listing = subprocess.run([exe, "list-saved"], check=True, capture_output=True, text=True).stdout
+    assert "tiny" in listing and "wiki" in listing
