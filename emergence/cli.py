@@ -31,6 +31,7 @@ RAW = Path("data/raw")
 TOKENS = Path("data/tokens")
 MODELS = Path("models")
 METRICS = Path("metrics")
+RESUME = Path(".resume")  # resume checkpoints: never DVC outputs, removed when a stage completes
 
 console = Console(stderr=True)
 
@@ -137,7 +138,11 @@ def do_pretrain(p: params_mod.Params, size: str, data: str) -> dict:
     from emergence.pretrain import pretrain as run_pretrain
     with progress_bars() as bars:
         metrics = run_pretrain(TOKENS, pretrain_dir(size, data), pretrain_metrics(size, data), size,
-                               p.size(size), data, p.pretrain, p.seed, bars)
+                               p.size(size), data, p.pretrain, p.seed, bars,
+                               resume_dir=RESUME / "pretrain" / f"{size}-{data}")
+    resumed = metrics.pop("resumed_from_step")
+    if resumed:
+        console.print(f"resumed from step {resumed} (checkpoint in {RESUME / 'pretrain'})")
     show(f"pretrain {size}-{data}", metrics)
     return metrics
 

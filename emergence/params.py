@@ -69,6 +69,7 @@ class PretrainParams:
     min_lr_ratio: float
     eval_interval: int
     eval_batches: int
+    checkpoint_interval: int
     device: str
 
 
@@ -219,7 +220,7 @@ def validate(p: Params) -> Params:
         _positive(f"finetune.{key}", getattr(p.finetune, key))
     _positive("eval.top_k", p.eval.top_k)
     _positive("eval.max_answer_length", p.eval.max_answer_length)
-    for key in ("eval_interval", "eval_batches", "grad_clip"):
+    for key in ("eval_interval", "eval_batches", "checkpoint_interval", "grad_clip"):
         _positive(f"pretrain.{key}", getattr(p.pretrain, key))
     return p
 

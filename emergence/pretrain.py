@@ -7,6 +7,7 @@ validation (the same windows for every size and data condition, so losses compar
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import Callable
 import numpy as np
 import torch
 
+from emergence import resume
 from emergence.data.tokens import open_tokens
 from emergence.files import read_json, save_checkpoint, write_csv, write_json
-from emergence.model import GPT, GPTConfig, weights_for_saving
+from emergence.model import GPT, GPTConfig, load_weights, weights_for_saving
 from emergence.params import ModelSize, ParamsError, PretrainParams
 
 CORPORA_OF = {"wiki": ("wiki",), "wiki+nq": ("wiki", "nq")}
@@ -110,8 +112,14 @@ def unigram_cross_entropy(train: np.ndarray, validation: np.ndarray, vocab_size:
 
 
 def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str, size: ModelSize,
-             data: str, pp: PretrainParams, seed: int, progress: Progress | None = None) -> dict:
-    """Train, then write the checkpoint, metrics JSON and loss-curve CSVs. Returns the metrics."""
+             data: str, pp: PretrainParams, seed: int, progress: Progress | None = None,
+             resume_dir: Path | None = None) -> dict:
+    """Train, then write the checkpoint, metrics JSON and loss-curve CSVs. Returns the metrics
+    (plus `resumed_from_step`, which is not written: a resumed run's files equal a straight one's).
+
+    With resume_dir, a resume checkpoint is saved there every pp.checkpoint_interval steps and
+    picked up by the next call with the same settings; it is removed once the run completes.
+    """
     tokens_dir, out_dir, metrics_path = Path(tokens_dir), Path(out_dir), Path(metrics_path)
     meta = read_json(tokens_dir / "meta.json")
     dtype = meta["dtype"]
@@ -139,8 +147,19 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     tokens_per_step = size.batch_size * size.context
     running = torch.zeros((), device=device)  # summed on device; read only at log points
     train_seconds = 0.0
+    start_step = 0
+    fingerprint = {"size": dataclasses.asdict(size), "data": data, "seed": seed, "tokens": meta["tokens"],
+                   "pretrain": {k: v for k, v in dataclasses.asdict(pp).items() if k != "device"}}
+    saved = resume.load(resume_dir, fingerprint) if resume_dir else None
+    if saved:
+        load_weights(model, saved["model"], str(resume_dir))
+        resume.restore(saved, optimizer, train.rng)
+        start_step = saved["step"]
+        curve, val_curve = saved["extra"]["curve"], saved["extra"]["val_curve"]
+        train_seconds = saved["extra"]["train_seconds"]
+        running.fill_(saved["extra"]["running"])
     t0 = time.perf_counter()
-    for step in range(size.max_steps):
+    for step in range(start_step, size.max_steps):
         lr = lr_at(step, size, pp.min_lr_ratio)
         for group in optimizer.param_groups:
             group["lr"] = lr
@@ -167,6 +186,11 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
             val_curve.append({"step": done, "tokens": done * tokens_per_step,
                               "val_loss": round(estimate_loss(model, val_windows, device), 5)})
             t0 = time.perf_counter()
+        if resume_dir and done % pp.checkpoint_interval == 0 and done < size.max_steps:
+            extra = {"curve": curve, "val_curve": val_curve, "running": running.item(),
+                     "train_seconds": train_seconds + time.perf_counter() - t0}
+            resume.save(resume_dir, done, fingerprint, model, optimizer, train.rng, extra,
+                        weights_for_saving(model))
         if progress:
             progress(f"pretrain {size_name}-{data}", done, size.max_steps)
     train_seconds += time.perf_counter() - t0
@@ -200,4 +224,6 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
     write_csv(metrics_path.with_name(metrics_path.stem + "-val.csv"), val_curve)
     write_json(metrics_path, metrics)
-    return metrics
+    if resume_dir:
+        resume.clear(resume_dir)
+    return {**metrics, "resumed_from_step": start_step}

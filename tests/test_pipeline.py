@@ -12,19 +12,7 @@ from click.testing import CliRunner
 
 from emergence.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def micro_params() -> dict:
-    p = yaml.safe_load((ROOT / "params.yaml").read_text())
-    p["embedded"] = {"documents": {"train": 200, "validation": 20}, "nq": {"train": 100, "validation": 20},
-                     "qasrl_sentences": {"train": 120, "validation": 30}}
-    p["tokenizer"]["vocab_size"] = 512
-    p["sizes"]["tiny"].update(n_layer=2, d_model=32, n_head=2, context=64, batch_size=8, max_steps=60,
-                              warmup_steps=10)
-    p["pretrain"].update(eval_interval=30, eval_batches=2)
-    p["finetune"].update(max_length=64, doc_stride=16, epochs=1, min_steps=20, warmup_steps=5, batch_size=16)
-    return p
+from conftest import micro_params
 
 
 @pytest.fixture()

@@ -1,0 +1,95 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from emergence import params as params_mod
+from emergence.data import tokens
+from emergence.data.download import write_raw
+from emergence.data.embedded import generate_world
+from emergence.data.qa import qasrl_to_examples, read_qasrl
+from emergence.evaluate import evaluate
+from emergence.finetune import few_shot_subset, finetune, load_lm
+from emergence.files import save_checkpoint
+from emergence.model import GPT, GPTConfig, weights_for_saving
+
+FP = params_mod.FinetuneParams(max_length=64, doc_stride=16, batch_size=16, lr_full=1e-3, lr_frozen=1e-2,
+                               epochs=1, min_steps=15, warmup_steps=3)
+EP = params_mod.EvalParams(top_k=10, max_answer_length=20)
+
+
+@pytest.fixture(scope="module")
+def micro(tmp_path_factory):
+    """Raw data, tokens and an untrained micro LM saved as a pretrain checkpoint."""
+    root = tmp_path_factory.mktemp("micro")
+    world = generate_world(0, {"train": 60, "validation": 10}, {"train": 20, "validation": 5},
+                           {"train": 80, "validation": 20})
+    write_raw(world, root / "raw", {"source": "embedded"})
+    tokens.tokenize(root / "raw", root / "tokens", vocab_size=400, min_frequency=2)
+    torch.manual_seed(0)
+    cfg = GPTConfig(vocab_size=400, context=64, n_layer=1, n_head=2, d_model=16)
+    save_checkpoint(root / "pre", weights_for_saving(GPT(cfg)),
+                    {"model": cfg.to_dict(), "size": "tiny", "data": "wiki", "total_params": 0, "val_loss": 5.0})
+    return root
+
+
+def run(micro, name, freeze, samples, seed=0):
+    return finetune(micro / "tokens", micro / "pre", micro / "raw/qasrl/train.jsonl", micro / name,
+                    micro / f"{name}.json", freeze, samples, FP, seed)
+
+
+def test_frozen_trains_exactly_the_head_and_leaves_every_lm_weight_bitwise_unchanged(micro):
+    metrics = run(micro, "frozen", True, "all")
+    assert metrics["trainable_params"] == 2 * 16 + 2
+    before = load_file(str(micro / "pre" / "model.safetensors"))
+    after = load_file(str(micro / "frozen" / "model.safetensors"))
+    for name, tensor in before.items():
+        assert torch.equal(after[f"lm.{name}"], tensor), name
+    head_init = torch.zeros(2)  # the head's bias starts at zero and must have moved
+    assert not torch.equal(after["head.bias"], head_init)
+
+
+def test_full_finetuning_changes_the_lm(micro):
+    metrics = run(micro, "full", False, 30)
+    assert metrics["trainable_params"] == metrics["total_params"]
+    before = load_file(str(micro / "pre" / "model.safetensors"))
+    after = load_file(str(micro / "full" / "model.safetensors"))
+    assert not torch.equal(after["lm.blocks.0.attn.qkv.weight"], before["blocks.0.attn.qkv.weight"])
+
+
+def test_few_shot_subsets_are_deterministic_and_nested(micro):
+    examples, _ = qasrl_to_examples(read_qasrl(micro / "raw/qasrl/train.jsonl"))
+    sizes = [10, 50, 100, 200]
+    subsets = [[ex.id for ex in few_shot_subset(examples, n, seed=3)] for n in sizes]
+    assert [len(s) for s in subsets] == sizes
+    for small, large in zip(subsets, subsets[1:]):
+        assert large[: len(small)] == small
+    assert subsets[0] == [ex.id for ex in few_shot_subset(examples, 10, seed=3)]
+    assert subsets[0] != [ex.id for ex in few_shot_subset(examples, 10, seed=4)]
+    with pytest.raises(ValueError, match="more than the"):
+        few_shot_subset(examples, 10**6, seed=0)
+
+
+def test_same_seed_gives_identical_weights_and_metrics(micro):
+    a = run(micro, "a", False, 40)
+    b = run(micro, "b", False, 40)
+    drop = lambda m: {k: v for k, v in m.items() if k != "finetune_seconds"}
+    assert drop(a) == drop(b)
+    wa, wb = load_file(str(micro / "a/model.safetensors")), load_file(str(micro / "b/model.safetensors"))
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    ea = evaluate(micro / "tokens", micro / "a", micro / "raw/qasrl/validation.jsonl", micro / "ea.json",
+                  micro / "pa.json", FP, EP, 0, "embedded")
+    eb = evaluate(micro / "tokens", micro / "b", micro / "raw/qasrl/validation.jsonl", micro / "eb.json",
+                  micro / "pb.json", FP, EP, 0, "embedded")
+    assert ea["f1"] == eb["f1"] and ea["exact_match"] == eb["exact_match"]
+    assert json.loads((micro / "pa.json").read_text()) == json.loads((micro / "pb.json").read_text())
+
+
+def test_a_checkpoint_that_does_not_match_its_config_is_named(micro, tmp_path):
+    cfg = json.loads((micro / "pre" / "config.json").read_text())
+    cfg["model"]["d_model"] = 32
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    (tmp_path / "model.safetensors").write_bytes((micro / "pre" / "model.safetensors").read_bytes())
+    with pytest.raises(ValueError, match=r"model.safetensors: tensor \S+ has shape"):
+        load_lm(tmp_path)
