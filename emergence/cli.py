@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from emergence import params as params_mod
+from emergence.data.hub import SourceError
 from emergence.params import PRETRAIN_DATA, SIZES, ParamsError
 
 RAW = Path("data/raw")
@@ -55,7 +56,7 @@ def user_errors(fn):
         except ParamsError as err:
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
             sys.exit(2)
-        except (FileNotFoundError, ValueError, FloatingPointError, OSError) as err:
+        except (SourceError, FileNotFoundError, ValueError, FloatingPointError, OSError) as err:
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
             sys.exit(1)
     return wrapper
@@ -258,6 +259,18 @@ def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, skip_pret
     if not skip_finetune:
         do_finetune(p)
         do_eval(p)
+
+
+@main.command(name="hub-fixture")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--copies", default=20, show_default=True, help="Repeat every split's content this often.")
+@user_errors
+def hub_fixture(directory, copies):
+    """Write tiny parquet copies of the hub repos to DIRECTORY, for `-S source=local -S local_dir=DIRECTORY`."""
+    from emergence.data.hub_fixture import write_hub_fixture
+    write_hub_fixture(Path(directory), n=copies)
+    console.print(f"wrote hub-layout copies under {directory}/ (Salesforce/wikitext, google-research-datasets/nq_open, "
+                  "luheng/qa_srl, biu-nlp/qa_srl2018, rajpurkar/squad)")
 
 
 @main.command(name="list-saved")

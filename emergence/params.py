@@ -18,6 +18,7 @@ import yaml
 SIZES = ("tiny", "small", "base", "medium")
 PRETRAIN_DATA = ("wiki", "wiki+nq")
 SOURCES = ("embedded", "hub", "local")
+QASRL_VERSIONS = ("1.0", "2.0")
 DEVICES = ("auto", "cpu", "cuda")
 SPLITS = ("train", "validation")
 
@@ -100,6 +101,7 @@ class Params:
     seed: int
     source: str
     local_dir: str
+    qasrl_version: str
     embedded: EmbeddedParams
     tokenizer: TokenizerParams
     sizes: dict[str, ModelSize]
@@ -192,6 +194,7 @@ def validate(p: Params) -> Params:
     _choice("model", p.model, SIZES)
     _choice("pretrain_data", p.pretrain_data, PRETRAIN_DATA)
     _choice("source", p.source, SOURCES)
+    _choice("qasrl_version", p.qasrl_version, QASRL_VERSIONS)
     _choice("pretrain.device", p.pretrain.device, DEVICES)
     parse_samples(p.finetune_samples)
     if p.source == "local" and not p.local_dir:

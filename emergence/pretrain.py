@@ -189,8 +189,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         if resume_dir and done % pp.checkpoint_interval == 0 and done < size.max_steps:
             extra = {"curve": curve, "val_curve": val_curve, "running": running.item(),
                      "train_seconds": train_seconds + time.perf_counter() - t0}
-            resume.save(resume_dir, done, fingerprint, model, optimizer, train.rng, extra,
-                        weights_for_saving(model))
+            resume.save(resume_dir, done, fingerprint, weights_for_saving(model), optimizer, train.rng, extra)
         if progress:
             progress(f"pretrain {size_name}-{data}", done, size.max_steps)
     train_seconds += time.perf_counter() - t0

@@ -20,10 +20,8 @@ from safetensors.torch import load_file, save_file
 from emergence.files import atomic_path, read_json, write_json
 
 
-
-def save(directory: Path, step: int, fingerprint: dict, model: torch.nn.Module,
-         optimizer: torch.optim.Optimizer, rng: np.random.Generator, extra: dict,
-         model_tensors: dict[str, torch.Tensor]) -> None:
+def save(directory: Path, step: int, fingerprint: dict, model_tensors: dict[str, torch.Tensor],
+         optimizer: torch.optim.Optimizer, rng: np.random.Generator, extra: dict) -> None:
     directory = Path(directory)
     opt = optimizer.state_dict()
     tensors = {f"model.{k}": v.detach().contiguous().cpu() for k, v in model_tensors.items()}

@@ -72,3 +72,19 @@ def test_run_chain_and_list_saved_through_the_installed_script(project):
     assert json.loads((project / "metrics/eval.json").read_text())["mode"] == "frozen"
     listing = subprocess.run([exe, "list-saved"], check=True, capture_output=True, text=True).stdout
     assert "tiny" in listing and "wiki" in listing
+
+
+@pytest.mark.slow
+def test_local_source_runs_the_whole_chain_on_hub_layout_files(project, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing may reach a network
+    monkeypatch.setenv("HF_HOME", str(project / "hf"))
+    invoke("hub-fixture", "mirror", "--copies", "6")
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params.update(source="local", local_dir=str(project / "mirror"))
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    for stage in ("download", "tokenize", "pretrain", "finetune", "eval"):
+        invoke(stage)
+    manifest = json.loads((project / "data/raw/manifest.json").read_text())
+    assert manifest["source"] == "local" and manifest["records"]["wiki/train"] == 3 * 6
+    ev = json.loads((project / "metrics/eval.json").read_text())
+    assert ev["source"] == "local" and ev["n_questions"] == 8 * 6

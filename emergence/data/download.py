@@ -16,7 +16,7 @@ from pathlib import Path
 
 from emergence.data.embedded import generate_world
 from emergence.files import write_json, write_jsonl
-from emergence.params import Params, ParamsError
+from emergence.params import Params
 
 CORPORA = ("wiki", "nq", "qasrl")
 
@@ -42,4 +42,9 @@ def download(params: Params, raw_dir: Path) -> dict:
             n_qasrl_sentences=e.qasrl_sentences.as_dict(),
         )
         return write_raw(world, raw_dir, {"source": "embedded", "seed": params.seed})
-    raise ParamsError(f"source: {params.source!r} is not available in this version yet; use source: embedded")
+    # hub and local: the same datasets.load_dataset call, a repo id or a local copy of the repo.
+    # Everything is loaded before the first file is written, so a failure leaves nothing.
+    from emergence.data.hub import load_world
+    world = load_world(params.source, params.local_dir, params.qasrl_version)
+    return write_raw(world, raw_dir, {"source": params.source, "local_dir": params.local_dir,
+                                      "qasrl_version": params.qasrl_version})
