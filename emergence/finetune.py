@@ -107,7 +107,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     full = collate(windows, pad)
     cache = None
     if freeze and len(windows) * full["ids"].shape[1] * d * 4 <= FEATURE_CACHE_BYTES:
-        cache = lm_features(model.lm, full["ids"], device)
+        cache = lm_features(model.lm, windows, pad, device)
 
     rng = np.random.default_rng(seed)
     order, cursor = rng.permutation(len(windows)), 0
@@ -178,11 +178,18 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
 
 
 @torch.no_grad()
-def lm_features(lm: GPT, ids: torch.Tensor, device: torch.device, batch: int = 256) -> torch.Tensor:
-    """Final hidden states for every row of ids, computed once (the frozen LM cannot change)."""
+def lm_features(lm: GPT, windows, pad: int, device: torch.device, batch: int = 256) -> torch.Tensor:
+    """Final hidden states (N, T, C) of every window, padded to the longest, computed once (the
+    frozen LM cannot change). Windows are run in order of length so each batch pads little;
+    positions past a window's end stay zero and are masked out of the loss."""
     lm.eval()
-    parts = []
-    for i in range(0, len(ids), batch):
+    length = max(len(w.ids) for w in windows)
+    out = torch.zeros(len(windows), length, lm.cfg.d_model)
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
+    for b in range(0, len(order), batch):
+        rows = order[b:b + batch]
+        ids = collate([windows[i] for i in rows], pad)["ids"]
         with autocast(device):
-            parts.append(lm.hidden_states(ids[i:i + batch].to(device)).float().cpu())
-    return torch.cat(parts)
+            hidden = lm.hidden_states(ids.to(device)).float().cpu()
+        out[rows, : hidden.shape[1]] = hidden
+    return out
