@@ -77,6 +77,28 @@ def count_params(model: torch.nn.Module) -> tuple[int, int]:
     return total, trainable
 
 
+def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[str, torch.Tensor],
+                  idx: torch.Tensor, lr: float, freeze: bool, device: torch.device,
+                  cache: torch.Tensor | None = None) -> torch.Tensor:
+    """One optimisation step on rows `idx` of the collated inputs; returns the loss on the device.
+    A frozen LM runs without autograd, or is skipped for its cached hidden states."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    mask, start_pos, end_pos = (inputs[k][idx].to(device) for k in ("context_mask", "start", "end"))
+    with autocast(device):
+        if cache is not None:
+            hidden = cache[idx].to(device)
+        else:
+            with torch.set_grad_enabled(not freeze):
+                hidden = model.lm.hidden_states(inputs["ids"][idx].to(device))
+        start, end = model.span_logits(hidden)
+    loss = span_loss(start.float(), end.float(), mask, start_pos, end_pos)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.detach()
+
+
 def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path, metrics_path: Path,
              freeze: bool, samples: int | str, fp: FinetuneParams, seed: int, device_name: str = "auto",
              progress: Progress | None = None) -> dict:
@@ -119,23 +141,8 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
             order, cursor = rng.permutation(len(windows)), 0
         idx = torch.from_numpy(order[cursor:cursor + batch_size])
         cursor += batch_size
-        for group in optimizer.param_groups:
-            group["lr"] = lr * min(1.0, (step + 1) / fp.warmup_steps) * (1 - step / steps)
-        mask, start_pos, end_pos = (full[k][idx].to(device) for k in ("context_mask", "start", "end"))
-        with autocast(device):
-            if cache is not None:
-                hidden = cache[idx].to(device)
-            elif freeze:
-                with torch.no_grad():
-                    hidden = model.lm.hidden_states(full["ids"][idx].to(device))
-            else:
-                hidden = model.lm.hidden_states(full["ids"][idx].to(device))
-            start, end = model.span_logits(hidden)
-        loss = span_loss(start.float(), end.float(), mask, start_pos, end_pos)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        running += loss.detach()
+        step_lr = lr * min(1.0, (step + 1) / fp.warmup_steps) * (1 - step / steps)
+        running += finetune_step(model, optimizer, full, idx, step_lr, freeze, device, cache)
         if (step + 1) % log_every == 0 or step + 1 == steps:
             n = step + 1 - (curve[-1]["step"] if curve else 0)
             value = running.item() / n

@@ -90,6 +90,22 @@ def make_optimizer(model: torch.nn.Module, pp: PretrainParams, lr: float, device
     return torch.optim.AdamW(groups, lr=lr, betas=(pp.beta1, pp.beta2), fused=device.type == "cuda")
 
 
+def train_step(model: GPT, optimizer: torch.optim.Optimizer, windows: TokenWindows, lr: float,
+               grad_clip: float, device: torch.device) -> torch.Tensor:
+    """One optimisation step on one batch; returns the loss, still on the device (reading it
+    would force a host-device sync, so the caller reads it only at log points)."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    x, y = windows.batch(device)
+    with autocast(device):
+        _, loss = model(x, y)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.detach()
+
+
 @torch.no_grad()
 def estimate_loss(model: GPT, windows: list[tuple[torch.Tensor, torch.Tensor]], device) -> float:
     was_training = model.training
@@ -161,16 +177,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     t0 = time.perf_counter()
     for step in range(start_step, size.max_steps):
         lr = lr_at(step, size, pp.min_lr_ratio)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = train.batch(device)
-        with autocast(device):
-            _, loss = model(x, y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), pp.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        running += loss.detach().float()
+        running += train_step(model, optimizer, train, lr, pp.grad_clip, device).float()
 
         done = step + 1
         if done % log_every == 0 or done == size.max_steps:
