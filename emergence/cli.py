@@ -105,6 +105,14 @@ def show(title: str, metrics: dict, keys: list[str] | None = None) -> None:
     console.print(table)
 
 
+def without_resume_note(metrics: dict, stage: str) -> dict:
+    """Say when a stage picked up a resume checkpoint; that note is not a metric."""
+    resumed = metrics.pop("resumed_from_step")
+    if resumed:
+        console.print(f"resumed from step {resumed} (checkpoint in {RESUME / stage})")
+    return metrics
+
+
 def load_params(ctx: click.Context, **overrides) -> params_mod.Params:
     return params_mod.load(ctx.obj["params"], **overrides)
 
@@ -161,10 +169,7 @@ def do_pretrain(p: params_mod.Params, size: str, data: str) -> dict:
         metrics = run_pretrain(TOKENS, pretrain_dir(size, data), pretrain_metrics(size, data), size,
                                p.size(size), data, p.pretrain, p.seed, bars,
                                resume_dir=RESUME / "pretrain" / f"{size}-{data}")
-    resumed = metrics.pop("resumed_from_step")
-    if resumed:
-        console.print(f"resumed from step {resumed} (checkpoint in {RESUME / 'pretrain'})")
-    show(f"pretrain {size}-{data}", metrics)
+    show(f"pretrain {size}-{data}", without_resume_note(metrics, "pretrain"))
     return metrics
 
 
@@ -190,8 +195,9 @@ def do_finetune(p: params_mod.Params) -> dict:
     with progress_bars() as bars:
         metrics = run_finetune(TOKENS, pretrain_dir(p.model, p.pretrain_data), RAW / "qasrl" / "train.jsonl",
                                MODELS / "finetune" / name, METRICS / "finetune" / f"{name}.json",
-                               p.freeze, p.finetune_samples, p.finetune, p.seed, p.pretrain.device, bars)
-    show(f"finetune {name}", metrics)
+                               p.freeze, p.finetune_samples, p.finetune, p.seed, p.pretrain.device, bars,
+                               resume_dir=RESUME / "finetune" / name)
+    show(f"finetune {name}", without_resume_note(metrics, "finetune"))
     return metrics
 
 

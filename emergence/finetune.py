@@ -14,6 +14,8 @@ batch_size)), so 10 examples still see min_steps updates.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 import time
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from emergence import resume
 from emergence.data.qa import QAExample, qasrl_to_examples, read_qasrl, training_answer
 from emergence.data.tokens import load_tokenizer
 from emergence.files import load_checkpoint, save_checkpoint, write_csv, write_json
@@ -101,8 +104,12 @@ def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[
 
 def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path, metrics_path: Path,
              freeze: bool, samples: int | str, fp: FinetuneParams, seed: int, device_name: str = "auto",
-             progress: Progress | None = None) -> dict:
-    """Train the span head (and, unless frozen, the LM); write checkpoint, metrics and curve."""
+             progress: Progress | None = None, resume_dir: Path | None = None) -> dict:
+    """Train the span head (and, unless frozen, the LM); write checkpoint, metrics and curve.
+
+    With resume_dir, a resume checkpoint is saved every fp.checkpoint_interval steps and picked
+    up by the next call with the same settings and the same pretrained weights (see resume.py).
+    """
     t_start = time.perf_counter()
     device = pick_device(device_name)
     tok = load_tokenizer(tokens_dir)
@@ -134,9 +141,19 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     rng = np.random.default_rng(seed)
     order, cursor = rng.permutation(len(windows)), 0
     curve, running = [], torch.zeros((), device=device)
+    start_step = 0
+    fingerprint = {"finetune": dataclasses.asdict(fp), "seed": seed, "samples": samples, "freeze": freeze,
+                   "pretrained": file_digest(Path(pretrain_dir) / "model.safetensors")}
+    saved = resume.load(resume_dir, fingerprint) if resume_dir else None
+    if saved:
+        load_weights(model, saved["model"], str(resume_dir))
+        resume.restore(saved, optimizer, rng)
+        start_step, curve = saved["step"], saved["extra"]["curve"]
+        order, cursor = np.array(saved["extra"]["order"]), saved["extra"]["cursor"]
+        running.fill_(saved["extra"]["running"])
     log_every = max(1, steps // 100)
     model.train(not freeze)
-    for step in range(steps):
+    for step in range(start_step, steps):
         if cursor + batch_size > len(order):  # next epoch: a fresh shuffle
             order, cursor = rng.permutation(len(windows)), 0
         idx = torch.from_numpy(order[cursor:cursor + batch_size])
@@ -150,6 +167,9 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
                 raise FloatingPointError(f"finetuning loss became {value} at step {step + 1}")
             curve.append({"step": step + 1, "train_loss": round(value, 5)})
             running.zero_()
+        if resume_dir and (step + 1) % fp.checkpoint_interval == 0 and step + 1 < steps:
+            extra = {"curve": curve, "running": running.item(), "order": order.tolist(), "cursor": cursor}
+            resume.save(resume_dir, step + 1, fingerprint, weights_for_saving(model), optimizer, rng, extra)
         if progress:
             progress("finetune " + ("frozen" if freeze else "full"), step + 1, steps)
     seconds = time.perf_counter() - t_start
@@ -181,7 +201,18 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     save_checkpoint(out_dir, weights_for_saving(model), config)
     write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
     write_json(metrics_path, metrics)
-    return metrics
+    if resume_dir:
+        resume.clear(resume_dir)
+    return {**metrics, "resumed_from_step": start_step}
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, read in blocks: ties a resume checkpoint to the exact weights it began from."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @torch.no_grad()

@@ -84,6 +84,7 @@ class FinetuneParams:
     epochs: int
     min_steps: int
     warmup_steps: int
+    checkpoint_interval: int
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def validate(p: Params) -> Params:
             _positive(f"{section}.{split}", getattr(counts, split))
     if p.tokenizer.vocab_size < 260:
         raise ParamsError(f"tokenizer.vocab_size: {p.tokenizer.vocab_size} is below the 256 bytes + special tokens")
-    for key in ("max_length", "batch_size", "epochs", "min_steps"):
+    for key in ("max_length", "batch_size", "epochs", "min_steps", "checkpoint_interval"):
         _positive(f"finetune.{key}", getattr(p.finetune, key))
     if not 0 <= p.finetune.doc_stride < p.finetune.max_length // 2:
         raise ParamsError(f"finetune.doc_stride: {p.finetune.doc_stride} must be in [0, max_length/2)")

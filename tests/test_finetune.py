@@ -15,7 +15,7 @@ from emergence.files import save_checkpoint
 from emergence.model import GPT, GPTConfig, weights_for_saving
 
 FP = params_mod.FinetuneParams(max_length=64, doc_stride=16, batch_size=16, lr_full=1e-3, lr_frozen=1e-2,
-                               epochs=1, min_steps=15, warmup_steps=3)
+                               epochs=1, min_steps=15, warmup_steps=3, checkpoint_interval=5)
 EP = params_mod.EvalParams(top_k=10, max_answer_length=20)
 
 
@@ -74,7 +74,7 @@ def test_few_shot_subsets_are_deterministic_and_nested(micro):
 def test_same_seed_gives_identical_weights_and_metrics(micro):
     a = run(micro, "a", False, 40)
     b = run(micro, "b", False, 40)
-    drop = lambda m: {k: v for k, v in m.items() if k != "finetune_seconds"}
+    drop = lambda m: {k: v for k, v in m.items() if k not in ("finetune_seconds", "resumed_from_step")}
     assert drop(a) == drop(b)
     wa, wb = load_file(str(micro / "a/model.safetensors")), load_file(str(micro / "b/model.safetensors"))
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
@@ -93,3 +93,31 @@ def test_a_checkpoint_that_does_not_match_its_config_is_named(micro, tmp_path):
     (tmp_path / "model.safetensors").write_bytes((micro / "pre" / "model.safetensors").read_bytes())
     with pytest.raises(ValueError, match=r"model.safetensors: tensor \S+ has shape"):
         load_lm(tmp_path)
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_an_interrupted_finetune_resumes_to_the_same_weights_and_metrics(micro, monkeypatch, freeze):
+    import emergence.finetune as ft
+
+    straight = run(micro, f"straight-{freeze}", freeze, 40)
+    original, calls = ft.finetune_step, {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 8:  # after the checkpoint at step 5, before the one at 10
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    resume_dir = micro / f"resume-{freeze}"
+    monkeypatch.setattr(ft, "finetune_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        finetune(micro / "tokens", micro / "pre", micro / "raw/qasrl/train.jsonl", micro / "r", micro / "r.json",
+                 freeze, 40, FP, 0, resume_dir=resume_dir)
+    assert json.loads((resume_dir / "latest.json").read_text())["name"] == "step-000000005"
+    monkeypatch.setattr(ft, "finetune_step", original)
+    resumed = finetune(micro / "tokens", micro / "pre", micro / "raw/qasrl/train.jsonl", micro / "r",
+                       micro / "r.json", freeze, 40, FP, 0, resume_dir=resume_dir)
+    assert resumed.pop("resumed_from_step") == 5 and not resume_dir.exists()
+    drop = lambda m: {k: v for k, v in m.items() if k not in ("finetune_seconds", "resumed_from_step")}
+    assert drop(resumed) == drop(straight)
+    assert (micro / "r/model.safetensors").read_bytes() == (micro / f"straight-{freeze}/model.safetensors").read_bytes()
