@@ -19,7 +19,7 @@ from emergence.data.tokens import load_tokenizer
 from emergence.files import write_json
 from emergence.finetune import load_qa_model
 from emergence.params import EvalParams, FinetuneParams
-from emergence.pretrain import autocast, pick_device
+from emergence.pretrain import autocast, peak_memory, pick_device
 from emergence.windows import collate, make_windows, pad_id
 
 EVAL_BATCH = 128
@@ -92,6 +92,7 @@ def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_
         "total_params": config["total_params"],
         "finetune_seconds": config["finetune_seconds"],
         "pretrain_val_loss": config["pretrain_val_loss"],
+        "eval_peak_rss_mb": peak_memory(device)["peak_rss_mb"],
         "baseline_f1": {},
         "baseline_exact_match": {},
         # one level deep at most, so `dvc metrics show/diff` reads every number

@@ -30,7 +30,7 @@ from emergence.data.tokens import load_tokenizer
 from emergence.files import load_checkpoint, save_checkpoint, write_csv, write_json
 from emergence.model import GPT, GPTConfig, SpanQA, load_weights, span_loss, weights_for_saving
 from emergence.params import FinetuneParams
-from emergence.pretrain import autocast, pick_device
+from emergence.pretrain import autocast, peak_memory, pick_device
 from emergence.windows import collate, make_windows, pad_id
 
 Progress = Callable[[str, int, int], None]
@@ -187,6 +187,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
         "finetune_seconds": round(seconds, 2),
         "qa_answers_unfound": stats["n_answers_unfound"],
         "qa_questions_unanswerable": stats["n_questions_unanswerable"],
+        **peak_memory(device),
         "seed": seed,
     }
     config = {

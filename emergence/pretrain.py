@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import resource
 import time
 from pathlib import Path
 from typing import Callable
@@ -33,6 +34,14 @@ def pick_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise ParamsError("pretrain.device: 'cuda', but no CUDA GPU is visible (set it to auto or cpu)")
     return torch.device(name)
+
+
+def peak_memory(device: torch.device) -> dict:
+    """This process's peak resident memory so far, and on CUDA the peak of allocated GPU memory."""
+    out = {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}  # Linux: KiB
+    if device.type == "cuda":
+        out["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+    return out
 
 
 def autocast(device: torch.device):
@@ -217,6 +226,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         "tokens_per_s": round(size.max_steps * tokens_per_step / train_seconds, 1),
         "train_seconds": round(train_seconds, 2),
         "device": device.type,
+        **peak_memory(device),
         "seed": seed,
     }
     config = {

@@ -34,6 +34,11 @@ def micro(tmp_path_factory):
     return root
 
 
+def results_only(metrics: dict) -> dict:
+    """Metrics without the measurements of the run itself (time, memory, resume note)."""
+    return {k: v for k, v in metrics.items() if k not in ("finetune_seconds", "peak_rss_mb", "resumed_from_step")}
+
+
 def run(micro, name, freeze, samples, seed=0):
     return finetune(micro / "tokens", micro / "pre", micro / "raw/qasrl/train.jsonl", micro / name,
                     micro / f"{name}.json", freeze, samples, FP, seed)
@@ -74,8 +79,7 @@ def test_few_shot_subsets_are_deterministic_and_nested(micro):
 def test_same_seed_gives_identical_weights_and_metrics(micro):
     a = run(micro, "a", False, 40)
     b = run(micro, "b", False, 40)
-    drop = lambda m: {k: v for k, v in m.items() if k not in ("finetune_seconds", "resumed_from_step")}
-    assert drop(a) == drop(b)
+    assert results_only(a) == results_only(b)
     wa, wb = load_file(str(micro / "a/model.safetensors")), load_file(str(micro / "b/model.safetensors"))
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     ea = evaluate(micro / "tokens", micro / "a", micro / "raw/qasrl/validation.jsonl", micro / "ea.json",
@@ -118,6 +122,5 @@ def test_an_interrupted_finetune_resumes_to_the_same_weights_and_metrics(micro, 
     resumed = finetune(micro / "tokens", micro / "pre", micro / "raw/qasrl/train.jsonl", micro / "r",
                        micro / "r.json", freeze, 40, FP, 0, resume_dir=resume_dir)
     assert resumed.pop("resumed_from_step") == 5 and not resume_dir.exists()
-    drop = lambda m: {k: v for k, v in m.items() if k not in ("finetune_seconds", "resumed_from_step")}
-    assert drop(resumed) == drop(straight)
+    assert results_only(resumed) == results_only(straight)
     assert (micro / "r/model.safetensors").read_bytes() == (micro / f"straight-{freeze}/model.safetensors").read_bytes()

@@ -46,6 +46,7 @@ def test_download_tokenize_pretrain_finetune_eval(project):
     invoke("finetune", "--mode", "frozen", "--samples", "50")
     ft = json.loads((project / "metrics/finetune/tiny-wiki-freeze-true-50.json").read_text())
     assert ft["trainable_params"] == 2 * 32 + 2 and ft["n_questions"] == 50
+    assert ft["peak_rss_mb"] > 50 and pre["peak_rss_mb"] > 50  # torch alone takes more
 
     invoke("eval", "--freeze", "true", "--samples", "50")
     ev = json.loads((project / "metrics/eval.json").read_text())

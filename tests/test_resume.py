@@ -20,7 +20,7 @@ from emergence.model import GPT
 from emergence.pretrain import pretrain
 
 EXE = str(Path(sys.executable).parent / "emergence")
-TIMING = {"tokens_per_s", "train_seconds"}
+TIMING = {"tokens_per_s", "train_seconds", "peak_rss_mb"}  # measurements of the run, not results
 
 
 def prepared(directory: Path, **tiny) -> Path:
