@@ -71,6 +71,7 @@ class PretrainParams:
     eval_interval: int
     eval_batches: int
     checkpoint_interval: int
+    compile: bool
     device: str
 
 

@@ -164,6 +164,8 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     cfg = GPTConfig(vocab_size=meta["vocab_size"], context=size.context, n_layer=size.n_layer,
                     n_head=size.n_head, d_model=size.d_model)
     model = GPT(cfg).to(device)
+    # The compiled module shares its parameters with `model`, which is what gets saved.
+    runner = torch.compile(model) if pp.compile else model
     optimizer = make_optimizer(model, pp, size.lr, device)
     n_params = model.num_params()
 
@@ -173,8 +175,9 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     running = torch.zeros((), device=device)  # summed on device; read only at log points
     train_seconds = 0.0
     start_step = 0
+    how_not_what = ("device", "compile", "checkpoint_interval")  # change speed, not the result
     fingerprint = {"size": dataclasses.asdict(size), "data": data, "seed": seed, "tokens": meta["tokens"],
-                   "pretrain": {k: v for k, v in dataclasses.asdict(pp).items() if k != "device"}}
+                   "pretrain": {k: v for k, v in dataclasses.asdict(pp).items() if k not in how_not_what}}
     saved = resume.load(resume_dir, fingerprint) if resume_dir else None
     if saved:
         load_weights(model, saved["model"], str(resume_dir))
@@ -186,7 +189,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     t0 = time.perf_counter()
     for step in range(start_step, size.max_steps):
         lr = lr_at(step, size, pp.min_lr_ratio)
-        running += train_step(model, optimizer, train, lr, pp.grad_clip, device).float()
+        running += train_step(runner, optimizer, train, lr, pp.grad_clip, device).float()
 
         done = step + 1
         if done % log_every == 0 or done == size.max_steps:
@@ -200,7 +203,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         if done % pp.eval_interval == 0 or done == size.max_steps:
             train_seconds += time.perf_counter() - t0
             val_curve.append({"step": done, "tokens": done * tokens_per_step,
-                              "val_loss": round(estimate_loss(model, val_windows, device), 5)})
+                              "val_loss": round(estimate_loss(runner, val_windows, device), 5)})
             t0 = time.perf_counter()
         if resume_dir and done % pp.checkpoint_interval == 0 and done < size.max_steps:
             extra = {"curve": curve, "val_curve": val_curve, "running": running.item(),
