@@ -269,18 +269,21 @@ def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, skip_pret
     """The whole chain for one configuration, without DVC (the original study script's flags)."""
     p = load_params(ctx, model=config_name, pretrain_data=pretrain_data, freeze=freeze_llm,
                     finetune_samples=finetune_samples)
+    if skip_pretrain and not (pretrain_dir(p.model, p.pretrain_data) / "config.json").exists():
+        raise ParamsError(f"--skip-pretrain: no saved model at {pretrain_dir(p.model, p.pretrain_data)} "
+                          "(run once without --skip-pretrain)")
     from emergence.data.download import download as run_download
     from emergence.data.tokens import tokenize as run_tokenize
-    if not (RAW / "manifest.json").exists():
+    # Reuse data/ unless it came from another source or seed (DVC does this bookkeeping in
+    # `dvc repro`; here a manifest check is enough).
+    manifest = json.loads((RAW / "manifest.json").read_text()) if (RAW / "manifest.json").exists() else {}
+    fresh = (manifest.get("source"), manifest.get("seed")) != (p.source, p.seed if p.source == "embedded" else None)
+    if fresh:
         run_download(p, RAW)
-    if not (TOKENS / "meta.json").exists():
+    if fresh or not (TOKENS / "meta.json").exists():
         with progress_bars() as bars:
             run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars)
-    if skip_pretrain:
-        if not (pretrain_dir(p.model, p.pretrain_data) / "config.json").exists():
-            raise ParamsError(f"--skip-pretrain: no saved model at {pretrain_dir(p.model, p.pretrain_data)} "
-                              "(run once without --skip-pretrain)")
-    else:
+    if not skip_pretrain:
         do_pretrain(p, p.model, p.pretrain_data)
     if not skip_finetune:
         do_finetune(p)

@@ -73,6 +73,8 @@ def test_run_chain_and_list_saved_through_the_installed_script(project):
     assert json.loads((project / "metrics/eval.json").read_text())["mode"] == "frozen"
     listing = subprocess.run([exe, "list-saved"], check=True, capture_output=True, text=True).stdout
     assert "tiny" in listing and "wiki" in listing
+    missing = subprocess.run([exe, "run", "--config-name", "small", "--skip-pretrain"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no saved model at models/pretrain/small-wiki" in missing.stderr
 
 
 @pytest.mark.slow
