@@ -71,6 +71,7 @@ class PretrainParams:
     eval_interval: int
     eval_batches: int
     checkpoint_interval: int
+    micro_batches: int
     compile: bool
     device: str
 
@@ -225,7 +226,7 @@ def validate(p: Params) -> Params:
         _positive(f"finetune.{key}", getattr(p.finetune, key))
     _positive("eval.top_k", p.eval.top_k)
     _positive("eval.max_answer_length", p.eval.max_answer_length)
-    for key in ("eval_interval", "eval_batches", "checkpoint_interval", "grad_clip"):
+    for key in ("eval_interval", "eval_batches", "checkpoint_interval", "micro_batches", "grad_clip"):
         _positive(f"pretrain.{key}", getattr(p.pretrain, key))
     return p
 

@@ -100,19 +100,28 @@ def make_optimizer(model: torch.nn.Module, pp: PretrainParams, lr: float, device
 
 
 def train_step(model: GPT, optimizer: torch.optim.Optimizer, windows: TokenWindows, lr: float,
-               grad_clip: float, device: torch.device) -> torch.Tensor:
+               grad_clip: float, device: torch.device, micro_batches: int = 1) -> torch.Tensor:
     """One optimisation step on one batch; returns the loss, still on the device (reading it
-    would force a host-device sync, so the caller reads it only at log points)."""
+    would force a host-device sync, so the caller reads it only at log points).
+
+    With micro_batches > 1 the batch runs forward and backward in that many slices whose
+    gradients add up (each loss scaled by its share), so a batch too large for the device's
+    memory still trains as one batch.
+    """
     for group in optimizer.param_groups:
         group["lr"] = lr
     x, y = windows.batch(device)
-    with autocast(device):
-        _, loss = model(x, y)
-    loss.backward()
+    total = torch.zeros((), device=device)
+    for xs, ys in zip(x.chunk(micro_batches), y.chunk(micro_batches)):
+        with autocast(device):
+            _, loss = model(xs, ys)
+        loss = loss * (len(xs) / len(x))
+        loss.backward()
+        total += loss.detach().float()
     torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
-    return loss.detach()
+    return total
 
 
 @torch.no_grad()
@@ -175,7 +184,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     running = torch.zeros((), device=device)  # summed on device; read only at log points
     train_seconds = 0.0
     start_step = 0
-    how_not_what = ("device", "compile", "checkpoint_interval")  # change speed, not the result
+    how_not_what = ("device", "compile", "checkpoint_interval", "micro_batches")  # speed or memory, not the result
     fingerprint = {"size": dataclasses.asdict(size), "data": data, "seed": seed, "tokens": meta["tokens"],
                    "pretrain": {k: v for k, v in dataclasses.asdict(pp).items() if k not in how_not_what}}
     saved = resume.load(resume_dir, fingerprint) if resume_dir else None
@@ -189,7 +198,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     t0 = time.perf_counter()
     for step in range(start_step, size.max_steps):
         lr = lr_at(step, size, pp.min_lr_ratio)
-        running += train_step(runner, optimizer, train, lr, pp.grad_clip, device).float()
+        running += train_step(runner, optimizer, train, lr, pp.grad_clip, device, pp.micro_batches)
 
         done = step + 1
         if done % log_every == 0 or done == size.max_steps:

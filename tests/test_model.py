@@ -108,3 +108,22 @@ def test_span_loss_ignores_non_context_positions():
     expected = (F.cross_entropy(torch.tensor([[0.0, 1.0, 2.0]]), torch.tensor([1]))
                 + F.cross_entropy(torch.tensor([[0.0, 2.0, 1.0]]), torch.tensor([1]))) / 2
     torch.testing.assert_close(loss, expected)
+
+
+def test_gradient_accumulation_matches_one_full_batch():
+    import numpy as np
+
+    from emergence.pretrain import TokenWindows, train_step
+
+    tokens = np.random.default_rng(0).integers(0, 97, 5000).astype(np.uint16)
+    results = []
+    for micro in (1, 4):
+        torch.manual_seed(0)
+        model = GPT(MICRO)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss = train_step(model, opt, TokenWindows([tokens], 16, 8, seed=1), 0.1, 1e9, torch.device("cpu"), micro)
+        results.append((loss, [p.detach().clone() for p in model.parameters()]))
+    (loss_a, weights_a), (loss_b, weights_b) = results
+    torch.testing.assert_close(loss_a, loss_b)
+    for a, b in zip(weights_a, weights_b):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
