@@ -137,12 +137,17 @@ def estimate_loss(model: GPT, windows: list[tuple[torch.Tensor, torch.Tensor]], 
     return torch.stack(losses).mean().item()
 
 
-def unigram_cross_entropy(train: np.ndarray, validation: np.ndarray, vocab_size: int) -> float:
+def unigram_cross_entropy(train: np.ndarray, validation: np.ndarray, vocab_size: int,
+                          chunk: int = 1 << 24) -> float:
     """Cross-entropy (nats/token) of validation under add-one-smoothed train unigram counts:
-    the floor any model that learned something about context must beat."""
-    counts = np.bincount(train, minlength=vocab_size).astype(np.float64) + 1.0
+    the floor any model that learned something about context must beat. Counted in chunks,
+    so a memmapped corpus is streamed rather than held in memory."""
+    counts = np.ones(vocab_size, dtype=np.float64)
+    for i in range(0, len(train), chunk):
+        counts += np.bincount(train[i:i + chunk], minlength=vocab_size)
     logp = np.log(counts / counts.sum())
-    return float(-logp[validation].mean())
+    nll = sum(float(-logp[validation[i:i + chunk]].sum()) for i in range(0, len(validation), chunk))
+    return nll / len(validation)
 
 
 def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str, size: ModelSize,
@@ -223,7 +228,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     train_seconds += time.perf_counter() - t0
 
     val_loss = val_curve[-1]["val_loss"]
-    unigram = unigram_cross_entropy(np.asarray(train_arrays[0]), np.asarray(wiki_val), meta["vocab_size"])
+    unigram = unigram_cross_entropy(train_arrays[0], wiki_val, meta["vocab_size"])
     metrics = {
         "size": size_name,
         "data": data,

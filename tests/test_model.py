@@ -127,3 +127,17 @@ def test_gradient_accumulation_matches_one_full_batch():
     torch.testing.assert_close(loss_a, loss_b)
     for a, b in zip(weights_a, weights_b):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_unigram_cross_entropy_by_hand():
+    import math
+
+    import numpy as np
+
+    from emergence.pretrain import unigram_cross_entropy
+
+    train = np.array([0, 0, 1], dtype=np.uint16)  # add-one counts over vocab 3: 3, 2, 1 of 6
+    val = np.array([0, 2], dtype=np.uint16)
+    expected = -(math.log(3 / 6) + math.log(1 / 6)) / 2
+    assert math.isclose(unigram_cross_entropy(train, val, 3), expected)
+    assert math.isclose(unigram_cross_entropy(train, val, 3, chunk=1), expected)  # chunking changes nothing
