@@ -2,7 +2,7 @@
 
 Random windows from the token memmaps, AdamW (weight decay on 2-D weights only), linear warmup
 then cosine decay, gradient clipping, a periodic validation loss on fixed windows of wiki
-validation (the same windows for every size and data condition, so losses compare).
+validation (the same windows for both data conditions and every seed, so losses compare).
 """
 
 from __future__ import annotations
@@ -170,7 +170,8 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     train_arrays = [open_tokens(tokens_dir / c / "train.bin", dtype) for c in CORPORA_OF[data]]
     wiki_val = open_tokens(tokens_dir / "wiki" / "validation.bin", dtype)
     train = TokenWindows(train_arrays, size.context, size.batch_size, seed)
-    # Fixed validation windows: the same for every size and data condition.
+    # Fixed validation windows (their own seed): the same for both data conditions and every
+    # training seed, so validation losses compare; sizes share them when context and batch match.
     val_source = TokenWindows([wiki_val], size.context, size.batch_size, seed=12345)
     val_windows = [val_source.batch(device) for _ in range(pp.eval_batches)]
 
