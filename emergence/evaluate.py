@@ -20,7 +20,7 @@ from emergence.files import write_json
 from emergence.finetune import load_qa_model
 from emergence.params import EvalParams, FinetuneParams
 from emergence.pretrain import autocast, peak_memory, pick_device
-from emergence.windows import collate, make_windows, pad_id
+from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
 
 EVAL_BATCH = 128
 
@@ -31,11 +31,10 @@ def predict(model, examples, tok, fp: FinetuneParams, ep: EvalParams, device) ->
     each batch pads little."""
     model.eval()
     windows = make_windows(examples, tok, fp.max_length, fp.doc_stride)
-    order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
     per_example = defaultdict(list)
     pad = pad_id(tok)
-    for b in range(0, len(order), EVAL_BATCH):
-        chunk = [windows[i] for i in order[b:b + EVAL_BATCH]]
+    for rows in length_sorted_batches(windows, EVAL_BATCH):
+        chunk = [windows[i] for i in rows]
         with autocast(device):
             start, end = model(collate(chunk, pad)["ids"].to(device))
         start, end = start.float().cpu().numpy(), end.float().cpu().numpy()

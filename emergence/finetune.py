@@ -19,21 +19,19 @@ import hashlib
 import math
 import time
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 
 from emergence import resume
 from emergence.data.qa import QAExample, qasrl_to_examples, read_qasrl, training_answer
-from emergence.data.tokens import load_tokenizer
+from emergence.data.tokens import Progress, load_tokenizer
 from emergence.files import load_checkpoint, save_checkpoint, write_csv, write_json
 from emergence.model import GPT, GPTConfig, SpanQA, load_weights, span_loss, weights_for_saving
 from emergence.params import FinetuneParams
 from emergence.pretrain import autocast, peak_memory, pick_device
-from emergence.windows import collate, make_windows, pad_id
+from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
 
-Progress = Callable[[str, int, int], None]
 FEATURE_CACHE_BYTES = 2 * 1024**3  # frozen mode caches hidden states up to this size
 
 
@@ -224,9 +222,7 @@ def lm_features(lm: GPT, windows, pad: int, device: torch.device, batch: int = 2
     lm.eval()
     length = max(len(w.ids) for w in windows)
     out = torch.zeros(len(windows), length, lm.cfg.d_model)
-    order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
-    for b in range(0, len(order), batch):
-        rows = order[b:b + batch]
+    for rows in length_sorted_batches(windows, batch):
         ids = collate([windows[i] for i in rows], pad)["ids"]
         with autocast(device):
             hidden = lm.hidden_states(ids.to(device)).float().cpu()

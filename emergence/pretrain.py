@@ -12,20 +12,17 @@ import math
 import resource
 import time
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 
 from emergence import resume
-from emergence.data.tokens import open_tokens
+from emergence.data.tokens import Progress, open_tokens
 from emergence.files import read_json, save_checkpoint, write_csv, write_json
 from emergence.model import GPT, GPTConfig, load_weights, weights_for_saving
 from emergence.params import ModelSize, ParamsError, PretrainParams
 
 CORPORA_OF = {"wiki": ("wiki",), "wiki+nq": ("wiki", "nq")}
-
-Progress = Callable[[str, int, int], None]
 
 
 def pick_device(name: str) -> torch.device:

@@ -10,6 +10,7 @@ covers in the context, so a predicted token span maps back to text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 from tokenizers import Tokenizer
@@ -89,6 +90,14 @@ def collate(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
         "start": torch.tensor([w.start for w in windows]),
         "end": torch.tensor([w.end for w in windows]),
     }
+
+
+def length_sorted_batches(windows: list[Window], batch_size: int) -> Iterator[list[int]]:
+    """Indices of the windows in batches of similar length, shortest first, so that each batch
+    is padded only to its own longest window."""
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
+    for b in range(0, len(order), batch_size):
+        yield order[b:b + batch_size]
 
 
 def pad_id(tok: Tokenizer) -> int:
