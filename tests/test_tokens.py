@@ -70,3 +70,23 @@ def test_truncated_token_file_is_named(tmp_path):
     path.write_bytes(b"\x01\x00\x02")
     with pytest.raises(ValueError, match=r"train.bin: 3 bytes is not a positive multiple of 2 \(uint16\)"):
         tokens.open_tokens(path, "uint16")
+
+
+def test_training_sample_is_spread_evenly_over_the_file(tmp_path):
+    # 100 documents of equal length; a quarter of the bytes keeps every 4th document,
+    # from the start of the file to its end.
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps({"title": "t", "text": f"doc {i:03d}"}) + "\n" for i in range(100)))
+    quarter_mb = path.stat().st_size / 4 / 1e6
+    kept = list(tokens.iter_texts(path, "wiki", sample_mb=quarter_mb))
+    assert kept == [f"doc {i:03d}" for i in range(3, 100, 4)]
+    assert len(list(tokens.iter_texts(path, "wiki", sample_mb=10.0))) == 100  # more than the file: all
+
+
+def test_sampled_training_still_encodes_every_document(raw, tmp_path):
+    # the merges come from a sample, but train.bin holds every document
+    meta = tokens.tokenize(raw, tmp_path / "t", vocab_size=300, min_frequency=1, train_sample_mb=0.001)
+    tok = tokens.load_tokenizer(tmp_path / "t")
+    eot = tok.token_to_id(tokens.EOT)
+    ids = tokens.open_tokens(tmp_path / "t" / "wiki" / "train.bin", meta["dtype"])
+    assert ids.tolist() == [i for d in DOCS for i in tok.encode(d).ids + [eot]]
