@@ -85,7 +85,8 @@ class BenchShape:
 
 def _ref(n_layer: int, n_head: int, d_model: int, context: int, vocab_size: int, batch_size: int) -> BenchShape:
     size = ModelSize(n_layer=n_layer, n_head=n_head, d_model=d_model, context=context,
-                     batch_size=batch_size, max_steps=1000, lr=1e-3, warmup_steps=10)
+                     batch_size=batch_size, max_steps=1000, lr=1e-3, warmup_steps=10,
+                     hub_batch_size=batch_size, hub_passes=1.0)
     return BenchShape(vocab_size, size)
 
 

@@ -7,6 +7,7 @@ Paths follow one layout (relative to the project root, where dvc.yaml runs the c
     models/pretrain/<size>-<data>/ pretrain     metrics/pretrain/<size>-<data>.json
     models/finetune/<run>/         finetune     metrics/finetune/<run>.json
     metrics/eval.json              eval         metrics/predictions.json
+    metrics/probe.json             probe        metrics/probe-{layers,time}.csv
 """
 
 from __future__ import annotations
@@ -159,7 +160,8 @@ def tokenize(ctx):
     from emergence.data.tokens import tokenize as run_tokenize
     t0 = time.perf_counter()
     with progress_bars() as bars:
-        meta = run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars)
+        meta = run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars,
+                         p.tokenizer.train_sample_mb)
     show(f"tokenize in {time.perf_counter() - t0:.1f}s (vocab {meta['vocab_size']}, {meta['dtype']})", meta["tokens"])
 
 
@@ -168,7 +170,7 @@ def do_pretrain(p: params_mod.Params, size: str, data: str) -> dict:
     with progress_bars() as bars:
         metrics = run_pretrain(TOKENS, pretrain_dir(size, data), pretrain_metrics(size, data), size,
                                p.size(size), data, p.pretrain, p.seed, bars,
-                               resume_dir=RESUME / "pretrain" / f"{size}-{data}")
+                               resume_dir=RESUME / "pretrain" / f"{size}-{data}", source=p.source)
     show(f"pretrain {size}-{data}", without_resume_note(metrics, "pretrain"))
     return metrics
 
@@ -193,19 +195,19 @@ def do_finetune(p: params_mod.Params) -> dict:
     from emergence.finetune import finetune as run_finetune
     name = finetune_name(p)
     with progress_bars() as bars:
-        metrics = run_finetune(TOKENS, pretrain_dir(p.model, p.pretrain_data), RAW / "qasrl" / "train.jsonl",
+        metrics = run_finetune(TOKENS, pretrain_dir(p.model, p.pretrain_data), RAW / p.task / "train.jsonl",
                                MODELS / "finetune" / name, METRICS / "finetune" / f"{name}.json",
                                p.freeze, p.finetune_samples, p.finetune, p.seed, p.pretrain.device, bars,
-                               resume_dir=RESUME / "finetune" / name)
+                               resume_dir=RESUME / "finetune" / name, task=p.task)
     show(f"finetune {name}", without_resume_note(metrics, "finetune"))
     return metrics
 
 
 def do_eval(p: params_mod.Params) -> dict:
     from emergence.evaluate import evaluate as run_eval
-    metrics = run_eval(TOKENS, MODELS / "finetune" / finetune_name(p), RAW / "qasrl" / "validation.jsonl",
+    metrics = run_eval(TOKENS, MODELS / "finetune" / finetune_name(p), RAW / p.task / "validation.jsonl",
                        METRICS / "eval.json", METRICS / "predictions.json", p.finetune, p.eval, p.seed,
-                       p.source, p.pretrain.device)
+                       p.source, p.pretrain.device, task=p.task)
     show(f"eval {finetune_name(p)}", metrics)
     table = Table(title="floors on the same questions")
     table.add_column("baseline")
@@ -213,6 +215,28 @@ def do_eval(p: params_mod.Params) -> dict:
     table.add_column("EM", justify="right")
     for name, f1 in metrics["baseline_f1"].items():
         table.add_row(name, f"{f1:.1f}", f"{metrics['baseline_exact_match'][name]:.1f}")
+    console.print(table)
+    return metrics
+
+
+def do_probe(p: params_mod.Params) -> dict:
+    from emergence.probe import probe as run_probe
+    with progress_bars() as bars:
+        metrics = run_probe(TOKENS, pretrain_dir(p.model, p.pretrain_data), RAW / p.task / "train.jsonl",
+                            RAW / p.task / "validation.jsonl", METRICS / "probe.json", p.task, p.finetune,
+                            p.eval, p.seed, p.pretrain.device, bars)
+    show(f"probe {p.model}-{p.pretrain_data}", {k: v for k, v in metrics.items() if not isinstance(v, dict)})
+    table = Table(title="frozen-probe F1 by layer (0 = embeddings) and by tokens seen (0 = random init)")
+    table.add_column("layer")
+    table.add_column("F1", justify="right")
+    table.add_column("tokens seen", justify="right")
+    table.add_column("F1", justify="right")
+    layers, times = list(metrics["f1_by_layer"].items()), list(metrics["f1_by_tokens_seen"].items())
+    for i in range(max(len(layers), len(times))):
+        layer, f1 = layers[i] if i < len(layers) else ("", None)
+        tokens, t_f1 = times[i] if i < len(times) else ("", None)
+        table.add_row(layer, "" if f1 is None else f"{f1:.1f}", f"{int(tokens):,}" if tokens else "",
+                      "" if t_f1 is None else f"{t_f1:.1f}")
     console.print(table)
     return metrics
 
@@ -254,6 +278,16 @@ def eval_(ctx, size, data, mode, freeze, samples):
     do_eval(params_for_run(ctx, size, data, mode, freeze, samples))
 
 
+@main.command()
+@click.option("--size", type=click.Choice(SIZES), help="Model preset of the LM (default: `model`).")
+@click.option("--data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data of the LM.")
+@click.pass_context
+@user_errors
+def probe(ctx, size, data):
+    """Controls: frozen probes on every layer and on every pretraining snapshot -> metrics/probe.json."""
+    do_probe(load_params(ctx, model=size, pretrain_data=data))
+
+
 # --- outside DVC ---------------------------------------------------------------------------
 
 @main.command()
@@ -261,14 +295,17 @@ def eval_(ctx, size, data, mode, freeze, samples):
 @click.option("--pretrain-data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data.")
 @click.option("--freeze-llm", is_flag=True, default=None, help="Frozen LM: train only the linear head.")
 @click.option("--finetune-samples", help="`all` or a positive integer.")
+@click.option("--task", type=click.Choice(params_mod.TASKS), help="QA task for the head (default: `task`).")
 @click.option("--skip-pretrain", is_flag=True, help="Reuse the saved model of this size and data.")
 @click.option("--skip-finetune", is_flag=True, help="Stop after pretraining.")
+@click.option("--probe", "with_probe", is_flag=True, help="Also run the layer-wise and across-time probes.")
 @click.pass_context
 @user_errors
-def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, skip_pretrain, skip_finetune):
+def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, task, skip_pretrain, skip_finetune,
+        with_probe):
     """The whole chain for one configuration, without DVC (the original study script's flags)."""
     p = load_params(ctx, model=config_name, pretrain_data=pretrain_data, freeze=freeze_llm,
-                    finetune_samples=finetune_samples)
+                    finetune_samples=finetune_samples, task=task)
     if skip_pretrain and not (pretrain_dir(p.model, p.pretrain_data) / "config.json").exists():
         raise ParamsError(f"--skip-pretrain: no saved model at {pretrain_dir(p.model, p.pretrain_data)} "
                           "(run once without --skip-pretrain)")
@@ -277,17 +314,20 @@ def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, skip_pret
     # Reuse data/ unless it came from another source or seed (DVC does this bookkeeping in
     # `dvc repro`; here a manifest check is enough).
     manifest = json.loads((RAW / "manifest.json").read_text()) if (RAW / "manifest.json").exists() else {}
-    fresh = (manifest.get("source"), manifest.get("seed")) != (p.source, p.seed if p.source == "embedded" else None)
+    fresh = (manifest.get("source"), manifest.get("seed")) != (p.source, p.embedded.seed if p.source == "embedded" else None)
     if fresh:
         run_download(p, RAW)
     if fresh or not (TOKENS / "meta.json").exists():
         with progress_bars() as bars:
-            run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars)
+            run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars,
+                         p.tokenizer.train_sample_mb)
     if not skip_pretrain:
         do_pretrain(p, p.model, p.pretrain_data)
     if not skip_finetune:
         do_finetune(p)
         do_eval(p)
+    if with_probe:
+        do_probe(p)
 
 
 @main.command()

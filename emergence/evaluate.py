@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from emergence import scoring
-from emergence.data.qa import qasrl_to_examples, read_qasrl
+from emergence.data.qa import read_examples
 from emergence.data.tokens import load_tokenizer
 from emergence.files import write_json
 from emergence.finetune import load_qa_model
@@ -64,26 +64,29 @@ def score_run(predictions: dict[str, str], examples) -> dict:
 
 def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_path: Path,
              predictions_path: Path, fp: FinetuneParams, ep: EvalParams, seed: int, source: str,
-             device_name: str = "auto") -> dict:
+             device_name: str = "auto", task: str = "qasrl") -> dict:
     device = pick_device(device_name)
     tok = load_tokenizer(tokens_dir)
-    examples, stats = qasrl_to_examples(read_qasrl(qa_validation))
+    examples, stats = read_examples(task, qa_validation)
     model, config = load_qa_model(finetune_dir)
     model.to(device)
     predictions = predict(model, examples, tok, fp, ep, device)
     run = score_run(predictions, examples)
     baselines = {
         "random_span": scoring.random_span_baseline(examples, seed),
-        "nearest_phrase": scoring.nearest_phrase_baseline(examples),
         "first_phrase": scoring.first_phrase_baseline(examples),
     }
+    if task == "qasrl":  # "nearest the predicate" needs a predicate
+        baselines["nearest_phrase"] = scoring.nearest_phrase_baseline(examples)
     metrics = {
         "f1": run["f1"],
         "exact_match": run["exact_match"],
         "n_questions": run["n_questions"],
         "n_answers_unfound": stats["n_answers_unfound"],
+        "task": task,
         "size": config["size"],
         "data": config["data"],
+        "seed": seed,
         "mode": "frozen" if config["freeze"] else "full",
         "samples": config["samples"],
         "source": source,
@@ -91,6 +94,8 @@ def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_
         "total_params": config["total_params"],
         "finetune_seconds": config["finetune_seconds"],
         "pretrain_val_loss": config["pretrain_val_loss"],
+        "pretrain_seconds": config.get("pretrain_seconds"),
+        "pretrain_tokens_seen": config.get("pretrain_tokens_seen"),
         "eval_peak_rss_mb": peak_memory(device)["peak_rss_mb"],
         "baseline_f1": {},
         "baseline_exact_match": {},

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from emergence import resume
-from emergence.data.qa import QAExample, qasrl_to_examples, read_qasrl, training_answer
+from emergence.data.qa import QAExample, read_examples, training_answer
 from emergence.data.tokens import Progress, load_tokenizer
 from emergence.files import load_checkpoint, save_checkpoint, write_csv, write_json
 from emergence.model import GPT, GPTConfig, SpanQA, load_weights, span_loss, weights_for_saving
@@ -78,6 +78,26 @@ def count_params(model: torch.nn.Module) -> tuple[int, int]:
     return total, trainable
 
 
+def schedule(n_windows: int, fp: FinetuneParams) -> tuple[int, int]:
+    """(batch size, steps): `epochs` passes over the windows, but never fewer than min_steps."""
+    batch_size = min(fp.batch_size, n_windows)
+    return batch_size, max(fp.min_steps, fp.epochs * math.ceil(n_windows / batch_size))
+
+
+def head_lr(lr: float, step: int, steps: int, warmup_steps: int) -> float:
+    """Linear warmup over warmup_steps, then linear decay to zero at `steps`."""
+    return lr * min(1.0, (step + 1) / warmup_steps) * (1 - step / steps)
+
+
+def next_rows(order: np.ndarray, cursor: int, batch_size: int,
+              rng: np.random.Generator) -> tuple[np.ndarray, int, np.ndarray]:
+    """The next batch of rows of a shuffled pass, reshuffling when the pass runs out.
+    Returns (order, cursor, rows)."""
+    if cursor + batch_size > len(order):
+        order, cursor = rng.permutation(len(order)), 0
+    return order, cursor + batch_size, order[cursor:cursor + batch_size]
+
+
 def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[str, torch.Tensor],
                   idx: torch.Tensor, lr: float, freeze: bool, device: torch.device,
                   cache: torch.Tensor | None = None) -> torch.Tensor:
@@ -91,7 +111,7 @@ def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[
             hidden = cache[idx].to(device)
         else:
             with torch.set_grad_enabled(not freeze):
-                hidden = model.lm.hidden_states(inputs["ids"][idx].to(device))
+                hidden = model.features(inputs["ids"][idx].to(device))
         start, end = model.span_logits(hidden)
     loss = span_loss(start.float(), end.float(), mask, start_pos, end_pos)
     loss.backward()
@@ -102,7 +122,7 @@ def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[
 
 def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path, metrics_path: Path,
              freeze: bool, samples: int | str, fp: FinetuneParams, seed: int, device_name: str = "auto",
-             progress: Progress | None = None, resume_dir: Path | None = None) -> dict:
+             progress: Progress | None = None, resume_dir: Path | None = None, task: str = "qasrl") -> dict:
     """Train the span head (and, unless frozen, the LM); write checkpoint, metrics and curve.
 
     With resume_dir, a resume checkpoint is saved every fp.checkpoint_interval steps and picked
@@ -111,7 +131,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     t_start = time.perf_counter()
     device = pick_device(device_name)
     tok = load_tokenizer(tokens_dir)
-    examples, stats = qasrl_to_examples(read_qasrl(qa_train))
+    examples, stats = read_examples(task, qa_train)
     subset = few_shot_subset(examples, samples, seed)
     windows = make_windows(subset, tok, fp.max_length, fp.doc_stride, labelled_only=True)
 
@@ -128,19 +148,19 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     lr = fp.lr_frozen if freeze else fp.lr_full
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
-    batch_size = min(fp.batch_size, len(windows))
-    steps = max(fp.min_steps, fp.epochs * math.ceil(len(windows) / batch_size))
+    batch_size, steps = schedule(len(windows), fp)
     pad = pad_id(tok)
     full = collate(windows, pad)
     cache = None
     if freeze and len(windows) * full["ids"].shape[1] * d * 4 <= FEATURE_CACHE_BYTES:
-        cache = lm_features(model.lm, windows, pad, device)
+        cache = lm_features(model, windows, pad, device)
 
     rng = np.random.default_rng(seed)
     order, cursor = rng.permutation(len(windows)), 0
     curve, running = [], torch.zeros((), device=device)
     start_step = 0
     fingerprint = {"finetune": dataclasses.asdict(fp), "seed": seed, "samples": samples, "freeze": freeze,
+                   "task": task,
                    "pretrained": file_digest(Path(pretrain_dir) / "model.safetensors")}
     saved = resume.load(resume_dir, fingerprint) if resume_dir else None
     if saved:
@@ -152,12 +172,9 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     log_every = max(1, steps // 100)
     model.train(not freeze)
     for step in range(start_step, steps):
-        if cursor + batch_size > len(order):  # next epoch: a fresh shuffle
-            order, cursor = rng.permutation(len(windows)), 0
-        idx = torch.from_numpy(order[cursor:cursor + batch_size])
-        cursor += batch_size
-        step_lr = lr * min(1.0, (step + 1) / fp.warmup_steps) * (1 - step / steps)
-        running += finetune_step(model, optimizer, full, idx, step_lr, freeze, device, cache)
+        order, cursor, rows = next_rows(order, cursor, batch_size, rng)
+        running += finetune_step(model, optimizer, full, torch.from_numpy(rows),
+                                 head_lr(lr, step, steps, fp.warmup_steps), freeze, device, cache)
         if (step + 1) % log_every == 0 or step + 1 == steps:
             n = step + 1 - (curve[-1]["step"] if curve else 0)
             value = running.item() / n
@@ -173,6 +190,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     seconds = time.perf_counter() - t_start
 
     metrics = {
+        "task": task,
         "mode": "frozen" if freeze else "full",
         "samples": samples,
         "n_questions": len(subset),
@@ -194,7 +212,11 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
         "data": pre_config["data"],
         "freeze": freeze,
         "samples": samples,
+        "task": task,
+        "seed": seed,
         "pretrain_val_loss": pre_config["val_loss"],
+        "pretrain_seconds": pre_config.get("train_seconds"),
+        "pretrain_tokens_seen": pre_config.get("tokens_seen"),
         **{k: metrics[k] for k in ("total_params", "trainable_params", "finetune_seconds")},
     }
     save_checkpoint(out_dir, weights_for_saving(model), config)
@@ -215,16 +237,16 @@ def file_digest(path: Path) -> str:
 
 
 @torch.no_grad()
-def lm_features(lm: GPT, windows, pad: int, device: torch.device, batch: int = 256) -> torch.Tensor:
-    """Final hidden states (N, T, C) of every window, padded to the longest, computed once (the
-    frozen LM cannot change). Windows are run in order of length so each batch pads little;
-    positions past a window's end stay zero and are masked out of the loss."""
-    lm.eval()
+def lm_features(model: SpanQA, windows, pad: int, device: torch.device, batch: int = 256) -> torch.Tensor:
+    """The head's input features (N, T, C) for every window, padded to the longest, computed
+    once (the frozen LM cannot change). Windows are run in order of length so each batch pads
+    little; positions past a window's end stay zero and are masked out of the loss."""
+    model.lm.eval()
     length = max(len(w.ids) for w in windows)
-    out = torch.zeros(len(windows), length, lm.cfg.d_model)
+    out = torch.zeros(len(windows), length, model.lm.cfg.d_model)
     for rows in length_sorted_batches(windows, batch):
         ids = collate([windows[i] for i in rows], pad)["ids"]
         with autocast(device):
-            hidden = lm.hidden_states(ids.to(device)).float().cpu()
+            hidden = model.features(ids.to(device)).float().cpu()
         out[rows, : hidden.shape[1]] = hidden
     return out

@@ -93,14 +93,19 @@ class GPT(nn.Module):
         """Every parameter once (the tied embedding counted once), positions included."""
         return sum(p.numel() for p in self.parameters())
 
-    def hidden_states(self, idx: torch.Tensor) -> torch.Tensor:
-        """(B, T) token ids -> (B, T, C) final hidden states, after the last LayerNorm."""
+    def hidden_states(self, idx: torch.Tensor, n_layers: int | None = None) -> torch.Tensor:
+        """(B, T) token ids -> (B, T, C) hidden states after the last LayerNorm.
+
+        n_layers reads the residual stream after that many blocks instead of all of them (0: the
+        embeddings), through the same final LayerNorm, so a probe on layer n_layer sees exactly
+        the features of the frozen probe and every layer is on one scale.
+        """
         T = idx.shape[1]
         if T > self.cfg.context:
             raise ValueError(f"sequence of {T} tokens is longer than the model's context {self.cfg.context}")
         pos = torch.arange(T, device=idx.device)
         x = self.drop(self.wte(idx) + self.wpe(pos))
-        for block in self.blocks:
+        for block in self.blocks[:n_layers]:
             x = block(x)
         return self.ln_f(x)
 
@@ -122,9 +127,10 @@ class SpanQA(nn.Module):
     padding and non-context positions out of the logits.
     """
 
-    def __init__(self, lm: GPT):
+    def __init__(self, lm: GPT, layer: int | None = None):
         super().__init__()
         self.lm = lm
+        self.layer = layer  # read the LM after this many blocks (None: all), for layer-wise probes
         self.head = nn.Linear(lm.cfg.d_model, 2)
         nn.init.normal_(self.head.weight, std=0.02)
         nn.init.zeros_(self.head.bias)
@@ -134,8 +140,11 @@ class SpanQA(nn.Module):
         start, end = self.head(hidden).unbind(-1)
         return start, end
 
+    def features(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.lm.hidden_states(idx, self.layer)
+
     def forward(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.span_logits(self.lm.hidden_states(idx))
+        return self.span_logits(self.features(idx))
 
 
 def span_loss(start: torch.Tensor, end: torch.Tensor, context_mask: torch.Tensor,

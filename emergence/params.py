@@ -19,6 +19,7 @@ SIZES = ("tiny", "small", "base", "medium")
 PRETRAIN_DATA = ("wiki", "wiki+nq")
 SOURCES = ("embedded", "hub", "local")
 QASRL_VERSIONS = ("1.0", "2.0")
+TASKS = ("qasrl", "squad")  # what the span head is trained and scored on
 DEVICES = ("auto", "cpu", "cuda")
 SPLITS = ("train", "validation")
 
@@ -38,6 +39,7 @@ class SplitCounts:
 
 @dataclass(frozen=True)
 class EmbeddedParams:
+    seed: int  # the world's own seed: runs that differ only in `seed` share one world
     documents: SplitCounts
     nq: SplitCounts
     qasrl_sentences: SplitCounts
@@ -47,6 +49,7 @@ class EmbeddedParams:
 class TokenizerParams:
     vocab_size: int
     min_frequency: int
+    train_sample_mb: float  # BPE merges are learned from this much of wiki/train, spread evenly
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,12 @@ class ModelSize:
     n_head: int
     d_model: int
     context: int
-    batch_size: int
-    max_steps: int
+    batch_size: int      # embedded world: sequences per step ...
+    max_steps: int       # ... and steps (this CPU's budgets)
     lr: float
     warmup_steps: int
+    hub_batch_size: int  # hub/local: sequences per step ...
+    hub_passes: float    # ... and passes over the pretraining tokens (see pretrain.budget)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class PretrainParams:
     micro_batches: int
     compile: bool
     device: str
+    snapshots: int  # weights kept at this many log-spaced steps (0 included) for probing over time
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class Params:
     source: str
     local_dir: str
     qasrl_version: str
+    task: str
     embedded: EmbeddedParams
     tokenizer: TokenizerParams
     sizes: dict[str, ModelSize]
@@ -198,6 +205,7 @@ def validate(p: Params) -> Params:
     _choice("pretrain_data", p.pretrain_data, PRETRAIN_DATA)
     _choice("source", p.source, SOURCES)
     _choice("qasrl_version", p.qasrl_version, QASRL_VERSIONS)
+    _choice("task", p.task, TASKS)
     _choice("pretrain.device", p.pretrain.device, DEVICES)
     parse_samples(p.finetune_samples)
     if p.source == "local" and not p.local_dir:
@@ -212,10 +220,15 @@ def validate(p: Params) -> Params:
             raise ParamsError(f"finetune.max_length: {p.finetune.max_length} is longer than sizes.{name}.context={size.context}")
         if size.d_model % size.n_head:
             raise ParamsError(f"sizes.{name}.d_model: {size.d_model} is not divisible by n_head={size.n_head}")
+    if p.embedded.seed < 0:
+        raise ParamsError(f"embedded.seed: must be >= 0, got {p.embedded.seed}")
     for section in ("embedded.documents", "embedded.nq", "embedded.qasrl_sentences"):
         counts = getattr(p.embedded, section.split(".")[1])
         for split in SPLITS:
             _positive(f"{section}.{split}", getattr(counts, split))
+    _positive("tokenizer.train_sample_mb", p.tokenizer.train_sample_mb)
+    if p.pretrain.snapshots < 2:
+        raise ParamsError(f"pretrain.snapshots: {p.pretrain.snapshots} is fewer than 2 (the random init and the end)")
     if p.tokenizer.vocab_size < 260:
         raise ParamsError(f"tokenizer.vocab_size: {p.tokenizer.vocab_size} is below the 256 bytes + special tokens")
     for key in ("max_length", "batch_size", "epochs", "min_steps", "checkpoint_interval"):

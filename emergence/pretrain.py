@@ -10,15 +10,17 @@ from __future__ import annotations
 import dataclasses
 import math
 import resource
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.torch import save_file
 
 from emergence import resume
 from emergence.data.tokens import Progress, open_tokens
-from emergence.files import read_json, save_checkpoint, write_csv, write_json
+from emergence.files import atomic_path, read_json, save_checkpoint, write_csv, write_json
 from emergence.model import GPT, GPTConfig, load_weights, weights_for_saving
 from emergence.params import ModelSize, ParamsError, PretrainParams
 
@@ -147,9 +149,48 @@ def unigram_cross_entropy(train: np.ndarray, validation: np.ndarray, vocab_size:
     return nll / len(validation)
 
 
+SNAPSHOTS = "checkpoints"  # models/pretrain/<run>/checkpoints/step-<N>.safetensors
+
+
+def snapshot_steps(max_steps: int, n: int) -> list[int]:
+    """n steps at which weights are kept for probing across pretraining time: 0 (the random
+    init, which is the random-init control) and a geometric ladder from max_steps/100 to
+    max_steps, so early learning, where most changes, is sampled densely. Fewer than n when
+    rounding makes steps coincide."""
+    if n == 2:
+        return [0, max_steps]
+    low = max(1, max_steps // 100)
+    ladder = [round(low * (max_steps / low) ** (i / (n - 2))) for i in range(n - 1)]  # ends at max_steps
+    return sorted({0, *ladder})
+
+
+def save_snapshot(directory: Path, step: int, model: GPT) -> None:
+    tensors = {k: v.detach().contiguous().cpu() for k, v in weights_for_saving(model).items()}
+    with atomic_path(Path(directory) / f"step-{step:09d}.safetensors") as tmp:
+        save_file(tensors, str(tmp))
+
+
+HUB_WARMUP_FRACTION = 0.02  # of the hub budget's steps
+
+
+def budget(size: ModelSize, source: str, train_tokens: int) -> ModelSize:
+    """The preset with this run's budget filled in.
+
+    The embedded world takes `batch_size` and `max_steps` as written. Real corpora (hub, local)
+    are sized by the corpus: `hub_passes` passes over its `train_tokens` at `hub_batch_size`
+    sequences a step, with 2% of the steps as warmup -- one pass over WikiText-103 for base and
+    medium is the study's intent, whatever the tokenizer makes of it.
+    """
+    if source == "embedded":
+        return size
+    steps = max(1, math.ceil(size.hub_passes * train_tokens / (size.hub_batch_size * size.context)))
+    return dataclasses.replace(size, batch_size=size.hub_batch_size, max_steps=steps,
+                               warmup_steps=max(1, round(HUB_WARMUP_FRACTION * steps)))
+
+
 def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str, size: ModelSize,
              data: str, pp: PretrainParams, seed: int, progress: Progress | None = None,
-             resume_dir: Path | None = None) -> dict:
+             resume_dir: Path | None = None, source: str = "embedded") -> dict:
     """Train, then write the checkpoint, metrics JSON and loss-curve CSVs. Returns the metrics
     (plus `resumed_from_step`, which is not written: a resumed run's files equal a straight one's).
 
@@ -166,6 +207,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
 
     train_arrays = [open_tokens(tokens_dir / c / "train.bin", dtype) for c in CORPORA_OF[data]]
     wiki_val = open_tokens(tokens_dir / "wiki" / "validation.bin", dtype)
+    size = budget(size, source, sum(len(a) for a in train_arrays))
     train = TokenWindows(train_arrays, size.context, size.batch_size, seed)
     # Fixed validation windows (their own seed): the same for both data conditions and every
     # training seed, so validation losses compare; sizes share them when context and batch match.
@@ -198,6 +240,14 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         curve, val_curve = saved["extra"]["curve"], saved["extra"]["val_curve"]
         train_seconds = saved["extra"]["train_seconds"]
         running.fill_(saved["extra"]["running"])
+    # Snapshots go beside the resume checkpoint while training (DVC empties out_dir before it
+    # reruns a stage, which would lose them on resume) and into out_dir when the run completes.
+    keep = snapshot_steps(size.max_steps, pp.snapshots)
+    snap_dir = Path(resume_dir) / "snapshots" if resume_dir else out_dir / SNAPSHOTS
+    if not saved:
+        shutil.rmtree(snap_dir, ignore_errors=True)  # a different run's, or a finished one's
+    if start_step == 0:
+        save_snapshot(snap_dir, 0, model)
     t0 = time.perf_counter()
     for step in range(start_step, size.max_steps):
         lr = lr_at(step, size, pp.min_lr_ratio)
@@ -217,6 +267,8 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
             val_curve.append({"step": done, "tokens": done * tokens_per_step,
                               "val_loss": round(estimate_loss(runner, val_windows, device), 5)})
             t0 = time.perf_counter()
+        if done in keep and done < size.max_steps:  # the last is model.safetensors itself
+            save_snapshot(snap_dir, done, model)
         if resume_dir and done % pp.checkpoint_interval == 0 and done < size.max_steps:
             extra = {"curve": curve, "val_curve": val_curve, "running": running.item(),
                      "train_seconds": train_seconds + time.perf_counter() - t0}
@@ -250,7 +302,15 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         "data": data,
         "total_params": n_params,
         "val_loss": val_loss,
+        "seed": seed,
+        "train_seconds": metrics["train_seconds"],
+        "tokens_seen": metrics["tokens_seen"],
+        # step -> tokens seen, for every kept snapshot; the last step's weights are model.safetensors
+        "snapshots": {str(k): k * tokens_per_step for k in keep},
     }
+    if snap_dir != out_dir / SNAPSHOTS:
+        shutil.rmtree(out_dir / SNAPSHOTS, ignore_errors=True)
+        shutil.copytree(snap_dir, out_dir / SNAPSHOTS)
     save_checkpoint(out_dir, weights_for_saving(model), config)
     write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
     write_csv(metrics_path.with_name(metrics_path.stem + "-val.csv"), val_curve)

@@ -13,7 +13,8 @@ from emergence.params import ModelSize
 
 PARAMS = params_mod.from_dict(micro_params())
 MICRO = bench.BenchShape(vocab_size=97, size=ModelSize(n_layer=2, n_head=2, d_model=32, context=32, batch_size=4,
-                                                       max_steps=100, lr=1e-3, warmup_steps=5))
+                                                       max_steps=100, lr=1e-3, warmup_steps=5,
+                                                       hub_batch_size=4, hub_passes=1.0))
 FAST = dict(params=PARAMS, extra_shapes={"micro": MICRO}, peak_n=256, min_repeat_s=0.02)
 
 

@@ -48,7 +48,7 @@ def test_vocabulary_sizes():
 
 
 def test_split_keys_and_counts(world):
-    assert list(world) == ["wiki", "nq", "qasrl"]
+    assert list(world) == ["wiki", "nq", "qasrl", "squad"]
     for part, sizes in (("wiki", SIZES["n_documents"]), ("nq", SIZES["n_nq"])):
         assert {s: len(r) for s, r in world[part].items()} == sizes
     for split, n in SIZES["n_qasrl_sentences"].items():
@@ -233,3 +233,30 @@ def test_speed():
     generate_world(1, {"train": 600, "validation": 60}, {"train": 600, "validation": 60},
                    {"train": 500, "validation": 50})
     assert time.perf_counter() - t < 3.0     # the full 3,000/3,000/2,500 takes about 2 s
+
+
+def test_squad_paragraphs_hold_every_located_answer_at_its_offset(world):
+    from emergence.data.qa import squad_to_examples
+    for split, records in world["squad"].items():
+        qasrl = world["qasrl"][split]
+        assert len(records) == len(qasrl)  # every embedded QA-SRL answer is located
+        assert [r["id"] for r in records] == [f"{q['sent_id']}-{k}" for q, k in
+                                              zip(qasrl, _question_numbers(qasrl))]
+        for r in records:
+            assert set(r) == {"id", "title", "context", "question", "answers"}
+            for text, start in zip(r["answers"]["text"], r["answers"]["answer_start"]):
+                assert r["context"][start:start + len(text)] == text
+        # a paragraph is SENTENCES_PER_PARAGRAPH sentences: the first QA-SRL sentence opens it
+        # and the sixth opens the next one
+        sentences = list(dict.fromkeys(q["sentence"] for q in qasrl))
+        first = records[0]["context"]
+        assert first == " ".join(sentences[: embedded.SENTENCES_PER_PARAGRAPH])
+        examples, stats = squad_to_examples(records)
+        assert stats["n_answers_unfound"] == 0 and len(examples) == len(records)
+
+
+def _question_numbers(records):
+    seen = Counter()
+    for r in records:
+        yield seen[r["sent_id"]]
+        seen[r["sent_id"]] += 1

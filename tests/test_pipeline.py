@@ -58,6 +58,19 @@ def test_download_tokenize_pretrain_finetune_eval(project):
     assert len(preds) == ev["n_questions"]
     assert all(set(v) == {"prediction", "answers", "question"} for v in preds.values())
 
+    # The second task: SQuAD-shaped paragraphs, each several windows long, through the same LM.
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    (project / "params.yaml").write_text(yaml.safe_dump({**params, "task": "squad"}))
+    invoke("finetune", "--mode", "full")
+    ft = json.loads((project / "metrics/finetune/tiny-wiki-freeze-false-all.json").read_text())
+    squad_val = (project / "data/raw/squad/validation.jsonl").read_text().splitlines()
+    # labelled windows outnumber questions only where contexts span overlapping windows
+    assert ft["task"] == "squad" and ft["n_windows"] > ft["n_questions"]
+    invoke("eval", "--mode", "full")
+    ev = json.loads((project / "metrics/eval.json").read_text())
+    assert ev["task"] == "squad" and ev["n_questions"] == len(squad_val) and 0 <= ev["f1"] <= 100
+    assert set(ev["baseline_f1"]) == {"random_span", "first_phrase"}  # no predicate in a paragraph
+
 
 @pytest.mark.slow
 def test_run_chain_and_list_saved_through_the_installed_script(project):
@@ -91,3 +104,11 @@ def test_local_source_runs_the_whole_chain_on_hub_layout_files(project, monkeypa
     assert manifest["source"] == "local" and manifest["records"]["wiki/train"] == 3 * 6
     ev = json.loads((project / "metrics/eval.json").read_text())
     assert ev["source"] == "local" and ev["n_questions"] == 8 * 6
+    # SQuAD from the hub layout (nested `answers`) through finetune and eval
+    (project / "params.yaml").write_text(yaml.safe_dump({**params, "task": "squad"}))
+    invoke("finetune")
+    invoke("eval")
+    ev = json.loads((project / "metrics/eval.json").read_text())
+    squad_val = [json.loads(line) for line in (project / "data/raw/squad/validation.jsonl").read_text().splitlines()]
+    assert ev["task"] == "squad" and ev["n_questions"] == len(squad_val) > 0
+    assert set(squad_val[0]["answers"]) == {"text", "answer_start"}

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from emergence.data import qa
 from emergence.data.qa import (
     QAExample,
     align_answer,
@@ -196,3 +197,46 @@ def test_validate_missing_field():
     del rec["answers"]
     with pytest.raises(ValueError, match=r"f\.jsonl:2: missing field 'answers'"):
         validate_qasrl_record(rec, "f.jsonl", 2)
+
+
+# --- SQuAD ---------------------------------------------------------------------------------
+
+SQUAD_CONTEXT = "Ada Lovelace wrote notes in 1843. Babbage built the engine."
+
+
+def squad_record(**over):
+    rec = {"id": "q1", "title": "Ada", "context": SQUAD_CONTEXT, "question": " When were the notes written?",
+           "answers": {"text": ["1843", "in 1843"], "answer_start": [28, 25]}}
+    return {**rec, **over}
+
+
+def test_squad_offsets_kept_when_they_match_and_marked_unfound_when_not():
+    wrong = squad_record(id="q2", answers={"text": ["Babbage"], "answer_start": [0]})
+    examples, stats = qa.squad_to_examples([squad_record(), wrong])
+    assert examples[0].answers == ("1843", "in 1843") and examples[0].answer_starts == (28, 25)
+    assert examples[0].question == "When were the notes written?" and examples[0].question_word == "when"
+    assert examples[0].predicate_idx == -1
+    assert examples[1].answer_starts == (-1,) and qa.training_answer(examples[1]) is None
+    assert stats == {"n_questions": 2, "n_answers": 3, "n_answers_unfound": 1, "n_questions_unanswerable": 1}
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"context": None}, "field 'context' must be a string"),
+    ({"answers": {"text": ["a"], "answer_start": []}}, "field 'answers' must be"),
+    ({"answers": {"text": [], "answer_start": []}}, "field 'answers' must be"),
+    ({"answers": ["1843"]}, "field 'answers' must be"),
+])
+def test_bad_squad_record_names_file_line_and_field(tmp_path, bad, message):
+    path = tmp_path / "validation.jsonl"
+    path.write_text(json.dumps(squad_record()) + "\n" + json.dumps(squad_record(**bad)) + "\n")
+    with pytest.raises(ValueError, match=f"validation.jsonl:2: {message}"):
+        qa.read_examples("squad", path)
+
+
+def test_missing_squad_field_is_named(tmp_path):
+    rec = squad_record()
+    del rec["question"]
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps(rec) + "\n")
+    with pytest.raises(ValueError, match="train.jsonl:1: missing field 'question'"):
+        qa.read_examples("squad", path)

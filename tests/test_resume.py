@@ -64,6 +64,11 @@ def test_sigkill_midway_then_rerun_equals_an_uninterrupted_run(tmp_path):
     for name in ("tiny-wiki-loss.csv", "tiny-wiki-val.csv"):
         assert (killed / "metrics/pretrain" / name).read_text() == (straight / "metrics/pretrain" / name).read_text()
     assert not (killed / ".resume/pretrain/tiny-wiki").exists(), "resume state is removed on completion"
+    # the snapshots kept before the kill (steps 0..172 of 0, 8, 37, 172, 800) survive it
+    snaps = [d / "models/pretrain/tiny-wiki/checkpoints" for d in (killed, straight)]
+    names = [sorted(p.name for p in d.iterdir()) for d in snaps]
+    assert names[0] == names[1] == [f"step-{s:09d}.safetensors" for s in (0, 8, 37, 172)]
+    assert all((snaps[0] / n).read_bytes() == (snaps[1] / n).read_bytes() for n in names[0])
 
 
 def test_a_stale_resume_checkpoint_from_other_params_is_ignored(tmp_path, monkeypatch):

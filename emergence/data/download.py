@@ -7,6 +7,9 @@ Every source writes the same files, so no later stage knows where the data came 
     data/raw/qasrl/{train,validation}.jsonl   QA-SRL 1.0's fields, one question a line:
                                               sentence, sent_id, predicate_idx, predicate,
                                               question (7 slots + "?"), answers
+    data/raw/squad/{train,validation}.jsonl   SQuAD v1.1's fields, one question a line:
+                                              id, title, context, question, answers{text, answer_start}
+                                              (embedded: paragraphs of QA-SRL sentences)
     data/raw/manifest.json                    source, seed and record counts
 """
 
@@ -18,7 +21,7 @@ from emergence.data.embedded import generate_world
 from emergence.files import write_json, write_jsonl
 from emergence.params import Params
 
-CORPORA = ("wiki", "nq", "qasrl")
+CORPORA = ("wiki", "nq", "qasrl", "squad")
 
 
 def write_raw(world: dict[str, dict[str, list[dict]]], raw_dir: Path, manifest: dict) -> dict:
@@ -36,15 +39,15 @@ def download(params: Params, raw_dir: Path) -> dict:
     if params.source == "embedded":
         e = params.embedded
         world = generate_world(
-            seed=params.seed,
+            seed=e.seed,
             n_documents=e.documents.as_dict(),
             n_nq=e.nq.as_dict(),
             n_qasrl_sentences=e.qasrl_sentences.as_dict(),
         )
-        return write_raw(world, raw_dir, {"source": "embedded", "seed": params.seed})
+        return write_raw(world, raw_dir, {"source": "embedded", "seed": e.seed})
     # hub and local: the same datasets.load_dataset call, a repo id or a local copy of the repo.
     # Everything is loaded before the first file is written, so a failure leaves nothing.
     from emergence.data.hub import load_world
-    world = load_world(params.source, params.local_dir, params.qasrl_version)
+    world = load_world(params.source, params.local_dir, params.qasrl_version, include_squad=True)
     return write_raw(world, raw_dir, {"source": params.source, "local_dir": params.local_dir,
                                       "qasrl_version": params.qasrl_version})

@@ -1,10 +1,13 @@
-"""QA-SRL 1.0 records -> extractive span-QA examples.
+"""QA-SRL 1.0 and SQuAD v1.1 records -> extractive span-QA examples.
 
 QA-SRL gives, per question, the answer *strings* but no character offsets. An
 extractive QA head needs an offset to train on, so this module finds where each
 answer sits in the sentence. The same answer text can occur more than once in
 a sentence; QA-SRL answers are arguments of one predicate, so the occurrence
 nearest that predicate is the one we take.
+
+SQuAD records carry their offsets (``answers.answer_start``); they are checked against the
+context and kept. A SQuAD example has no predicate (``predicate_idx`` -1).
 
 Everything here is pure Python (no model, no tokenizer): the sentence is
 already space-tokenized in the hub schema, so tokens are ``sentence.split(" ")``
@@ -182,28 +185,8 @@ def training_answer(ex: QAExample) -> tuple[str, int] | None:
 
 
 def read_qasrl(path: str | Path) -> list[dict]:
-    """Read a QA-SRL JSON-lines split, validating every record; blank lines are skipped.
-
-    Raises FileNotFoundError for a missing file and ValueError naming the file, the 1-based
-    line number and the bad field, so a corrupt download is easy to locate.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: not found (run `emergence download`)")
-    records = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{line_no}: invalid JSON: {e.msg}") from e
-            if not isinstance(rec, dict):
-                raise ValueError(f"{path}:{line_no}: expected a JSON object, got {type(rec).__name__}")
-            validate_qasrl_record(rec, path, line_no)
-            records.append(rec)
-    return records
+    """Read and validate a QA-SRL JSON-lines split (see ``read_records``)."""
+    return read_records(path, validate_qasrl_record)
 
 
 def _is_str_list(x, length: int | None = None) -> bool:
@@ -241,3 +224,89 @@ def validate_qasrl_record(rec: dict, path: str | Path, line_no: int) -> None:
         raise ValueError(f"{where}: field 'question' must be a list of {N_QUESTION_SLOTS} strings")
     if not _is_str_list(rec["answers"]) or not rec["answers"]:
         raise ValueError(f"{where}: field 'answers' must be a non-empty list of strings")
+
+
+# --- SQuAD v1.1 --------------------------------------------------------------------------------
+
+def squad_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
+    """Convert SQuAD records (``id, title, context, question, answers{text, answer_start}``).
+
+    An offset whose characters are not its answer text is kept as -1 (not located), so the
+    stats mean the same as for QA-SRL.
+    """
+    examples: list[QAExample] = []
+    n_answers = n_unfound = n_unanswerable = 0
+    for rec in records:
+        context = rec["context"]
+        texts = tuple(rec["answers"]["text"])
+        starts = tuple(s if context[s : s + len(t)] == t else -1
+                       for t, s in zip(texts, rec["answers"]["answer_start"]))
+        n_answers += len(texts)
+        n_unfound += sum(1 for s in starts if s < 0)
+        n_unanswerable += all(s < 0 for s in starts)
+        question = rec["question"].strip()
+        examples.append(QAExample(id=rec["id"], question=question, context=context, answers=texts,
+                                  answer_starts=starts, predicate_idx=-1,
+                                  question_word=question_word(question)))
+    stats = {
+        "n_questions": len(examples),
+        "n_answers": n_answers,
+        "n_answers_unfound": n_unfound,
+        "n_questions_unanswerable": n_unanswerable,
+    }
+    return examples, stats
+
+
+def validate_squad_record(rec: dict, path: str | Path, line_no: int) -> None:
+    """Check one SQuAD record; raise ValueError naming path, line and field."""
+    where = f"{path}:{line_no}"
+    for field in ("id", "context", "question", "answers"):
+        if field not in rec:
+            raise ValueError(f"{where}: missing field {field!r}")
+    for field in ("id", "context", "question"):
+        if not isinstance(rec[field], str):
+            raise ValueError(f"{where}: field {field!r} must be a string, got {type(rec[field]).__name__}")
+    answers = rec["answers"]
+    if (not isinstance(answers, dict) or not _is_str_list(answers.get("text")) or not answers["text"]
+            or not isinstance(answers.get("answer_start"), list)
+            or len(answers["answer_start"]) != len(answers["text"])
+            or not all(isinstance(s, int) and not isinstance(s, bool) for s in answers["answer_start"])):
+        raise ValueError(f"{where}: field 'answers' must be {{text: [str, ...], answer_start: [int, ...]}} "
+                         "of equal, non-zero length")
+
+
+# --- one entry point for both tasks -----------------------------------------------------------
+
+TASKS = {"qasrl": (validate_qasrl_record, qasrl_to_examples),
+         "squad": (validate_squad_record, squad_to_examples)}
+
+
+def read_records(path: str | Path, validate_record) -> list[dict]:
+    """Read a JSON-lines split, validating every record; blank lines are skipped.
+
+    Raises FileNotFoundError for a missing file and ValueError naming the file, the 1-based
+    line number and the bad field, so a corrupt download is easy to locate.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found (run `emergence download`)")
+    records = []
+    with open(path, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{line_no}: invalid JSON: {e.msg}") from e
+            if not isinstance(rec, dict):
+                raise ValueError(f"{path}:{line_no}: expected a JSON object, got {type(rec).__name__}")
+            validate_record(rec, path, line_no)
+            records.append(rec)
+    return records
+
+
+def read_examples(task: str, path: str | Path) -> tuple[list[QAExample], dict]:
+    """The examples and stats of one split of `task` (qasrl | squad), validated."""
+    validate_record, to_examples = TASKS[task]
+    return to_examples(read_records(path, validate_record))
