@@ -424,5 +424,26 @@ def grid(ctx, sizes, data, modes, few_shot, seeds_text, queue):
                              "an existing experiment of the same name is one cause: `dvc exp remove NAME`)")
 
 
+@main.command()
+@click.option("--out", default="metrics/report.md", show_default=True, type=click.Path(dir_okay=False),
+              help="The report; its plots go to the folder of the same name (metrics/report/).")
+@click.option("--no-experiments", is_flag=True, help="Read the workspace's metrics only, not DVC experiments.")
+@click.option("--all-commits", is_flag=True, help="Read the experiments of every commit, not only of HEAD.")
+@user_errors
+def report(out, no_experiments, all_commits):
+    """Every run's metrics (workspace and DVC experiments) -> metrics/report.md with PNG plots:
+    the headline table and verdict, data, few-shot, losses, costs, controls, scaling."""
+    from emergence.report import rich_table, write_report
+    from emergence.runs import collect
+    records = collect(".", experiments=not no_experiments, all_commits=all_commits)
+    result = write_report(records, out)
+    terminal = Console(width=max(160, Console().width))
+    for section in result.sections[1:-1] + result.sections[:1]:  # no Sources; the headline last, where the eye lands
+        for table in section.tables:
+            terminal.print(rich_table(table))
+    terminal.print(f"[bold]Verdict: {result.verdict.overall}[/] ({result.verdict.reason})", highlight=False)
+    console.print(f"wrote {out} and its plots in {Path(out).with_suffix('')}/")
+
+
 if __name__ == "__main__":
     main()

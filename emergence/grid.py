@@ -75,6 +75,16 @@ def few_shot_grid(size: str, data=PRETRAIN_DATA, modes=MODES, seeds=(0,)) -> lis
             for m in MODES if d in data and m in modes]
 
 
+def study_order(value) -> tuple:
+    """Sort key for one identity value: sizes, data and modes in study order, counts before `all`."""
+    for known in (SIZES, PRETRAIN_DATA, MODES):
+        if value in known:
+            return (0, known.index(value), "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (1, value, "")
+    return (2, 0, str(value))
+
+
 def _yaml_value(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
