@@ -76,8 +76,8 @@ def group(records, keys: tuple[str, ...], value: Callable[[dict], float | None],
     return out
 
 
-def _cell(est: Estimate | None, suffix: str = "") -> str:
-    return NONE_CELL if est is None else est.text() + (f" {suffix}" if suffix else "")
+def _cell(est: Estimate | None, suffix: str = "", digits: int = 1) -> str:
+    return NONE_CELL if est is None else est.text(digits) + (f" {suffix}" if suffix else "")
 
 
 def compact(names) -> str:
@@ -394,7 +394,7 @@ def scaling_section(rec) -> Section:
         loss = group(frozen, ("size", "data"), _eval("pretrain_val_loss"))
         f1 = group(frozen, ("size", "data"), _eval("f1"))
         section.tables.append(Table(["ID", "pretrain val loss", "frozen F1", "sources"],
-                                    [[experiment_id(*k, "frozen", "all"), _cell(loss[k], ""), _cell(f1[k]),
+                                    [[experiment_id(*k, "frozen", "all"), _cell(loss[k], digits=3), _cell(f1[k]),
                                       _sources(f1[k])] for k in f1], "Frozen F1 against pretraining loss"))
         section.plots.append(Plot("f1-vs-loss.png", "Frozen F1 against pretraining validation loss, one point a run",
                                   functools.partial(plots.scatter, points=[

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from emergence import summary
 from emergence.cli import main
 from emergence.grid import Experiment
-from emergence.report import build, write_report
+from emergence.report import build, markdown, write_report
 from emergence.runs import collect, experiments_from_exp_show, merge, records_from_source
 from emergence.summary import (CANNOT, MISSING, MIXED, NONE, PARTIAL, SCALE, STRONG, Estimate, SizeScores,
                                bootstrap_interval, estimate, fit_power_law, verdict)
@@ -256,18 +256,18 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     assert "| T-W-Z-100-s0 | " in md and "metrics/probe.json" in md
 
 
-def test_report_says_what_is_missing_instead_of_failing(tmp_path):
+def test_report_says_what_is_missing_instead_of_failing():
     e = Experiment("tiny", "wiki", "full", "all", 0)
     files = {k: v for k, v in run_files(e).items() if k != "metrics/probe.json"}
-    rec = merge([records_from_source("workspace", None, None, e.params(), files.get)])
-    report = write_report(rec, tmp_path / "report.md")
-    md = (tmp_path / "report.md").read_text()
+    report = build(merge([records_from_source("workspace", None, None, e.params(), files.get)]))
+    md = markdown(report, "report", 1)
     assert report.verdict.overall == MISSING and "needs frozen" in md
     for phrase in ("No wiki+nq runs", "No few-shot runs", "No probe runs", "No layer-wise probes",
                    "No checkpoint probes", "the fit needs two sizes", "No frozen runs"):
         assert phrase in md
-    empty = write_report({"runs": [], "pretrain": [], "probes": []}, tmp_path / "empty.md")
-    assert empty.verdict.overall == MISSING and "No QA-SRL runs" in (tmp_path / "empty.md").read_text()
+    empty = build({"runs": [], "pretrain": [], "probes": []})
+    assert empty.verdict.overall == MISSING and "No QA-SRL runs" in markdown(empty, "report", 0)
+    assert not any(s.plots for s in empty.sections)
 
 
 def test_report_command_on_workspace_metrics(tmp_path, monkeypatch):
