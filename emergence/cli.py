@@ -400,5 +400,90 @@ def list_saved():
     Console().print(table if configs else "no saved models under models/pretrain/")
 
 
+# --- the study across runs -----------------------------------------------------------------
+
+def comma_list(allowed):
+    """A click callback: `a,b` -> ("a", "b"), each checked against `allowed`."""
+    def parse(ctx, param, value):
+        if value is None:
+            return tuple(allowed)
+        items = tuple(v.strip() for v in value.split(",") if v.strip())
+        for item in items:
+            if item not in allowed:
+                raise click.BadParameter(f"{item!r} is not one of {', '.join(allowed)}")
+        return items
+    return parse
+
+
+def parse_seeds(value: str) -> tuple[int, ...]:
+    try:
+        seeds = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise ParamsError(f"--seeds: {value!r} is not a comma-separated list of integers") from None
+    return params_mod.check_seeds(seeds)
+
+
+@main.command()
+@click.option("--sizes", callback=comma_list(SIZES), help="Comma-separated sizes (default: all four).")
+@click.option("--data", callback=comma_list(PRETRAIN_DATA), help="Comma-separated pretraining data (default: both).")
+@click.option("--modes", callback=comma_list(("full", "frozen")), help="full,frozen (default: both).")
+@click.option("--few-shot", type=click.Choice(SIZES), help="Instead: the few-shot curve (10, 50, 100, 500, all) of this size.")
+@click.option("--seeds", "seeds_text", help="Comma-separated seeds (default: `seeds` in params).")
+@click.option("--queue", is_flag=True, help="Queue the experiments with DVC instead of only printing the commands.")
+@click.pass_context
+@user_errors
+def grid(ctx, sizes, data, modes, few_shot, seeds_text, queue):
+    """Print (or --queue) the study's experiments as `dvc exp run --queue` commands, one per line.
+
+    The study's 18: 4 sizes × wiki/wiki+nq × full/frozen on all questions, plus B-WN-F-100 and
+    B-WN-Z-100; each once per seed, named <ID>-s<seed>.
+    """
+    import shlex
+    import subprocess
+
+    from emergence.grid import few_shot_grid, queue_command, study_grid
+    p = load_params(ctx)
+    seeds = parse_seeds(seeds_text) if seeds_text else p.seeds
+    exps = (few_shot_grid(few_shot, data, modes, seeds) if few_shot else study_grid(sizes, data, modes, seeds))
+    failed = []
+    for exp in exps:
+        cmd = queue_command(exp)
+        click.echo(shlex.join(cmd))
+        if queue:
+            try:
+                done = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+            except FileNotFoundError:
+                raise OSError("dvc: not found on PATH (activate the project's environment: source .venv/bin/activate)") from None
+            if done.returncode:
+                failed.append(exp.name)
+    if queue:
+        console.print(f"queued {len(exps) - len(failed)} of {len(exps)} experiments; run them with "
+                      "`dvc queue start -j 1`, follow with `dvc queue status`, then `emergence report`")
+        if failed:
+            raise ValueError(f"dvc could not queue {', '.join(failed)} (its message is above; "
+                             "an existing experiment of the same name is one cause: `dvc exp remove NAME`)")
+
+
+@main.command()
+@click.option("--out", default="metrics/report.md", show_default=True, type=click.Path(dir_okay=False),
+              help="The report; its plots go to the folder of the same name (metrics/report/).")
+@click.option("--no-experiments", is_flag=True, help="Read the workspace's metrics only, not DVC experiments.")
+@click.option("--all-commits", is_flag=True, help="Read the experiments of every commit, not only of HEAD.")
+@user_errors
+def report(out, no_experiments, all_commits):
+    """Every run's metrics (workspace and DVC experiments) -> metrics/report.md with PNG plots:
+    the headline table and verdict, data, few-shot, losses, costs, controls, scaling."""
+    from emergence.report import rich_table, write_report
+    from emergence.runs import collect
+    records = collect(".", experiments=not no_experiments, all_commits=all_commits)
+    result = write_report(records, out)
+    terminal = Console(width=max(160, Console().width))
+    for section in result.sections[1:-1] + result.sections[:1]:  # no Sources; the headline last, where the eye lands
+        for table in section.tables:
+            terminal.print(rich_table(table))
+    terminal.print(f"[bold]Verdict: {result.verdict.overall}[/] ({result.verdict.reason})", highlight=False)
+    console.print(f"wrote {out} and its plots in {Path(out).with_suffix('')}/")
+
+
 if __name__ == "__main__":
     main()

@@ -108,6 +108,7 @@ class Params:
     freeze: bool
     finetune_samples: int | str  # "all" or a positive int
     seed: int
+    seeds: tuple[int, ...]  # what `emergence grid` expands over; `seed` is the current run's
     source: str
     local_dir: str
     qasrl_version: str
@@ -173,6 +174,11 @@ def _convert(value, tp, key: str):
         if not isinstance(value, dict):
             raise ParamsError(f"{key}: expected a mapping, got {value!r}")
         return {k: _convert(v, value_tp, f"{key}.{k}") for k, v in value.items()}
+    if origin is tuple:  # homogeneous, written as a YAML list
+        item_tp = typing.get_args(tp)[0]
+        if not isinstance(value, (list, tuple)):
+            raise ParamsError(f"{key}: expected a list, got {value!r}")
+        return tuple(_convert(v, item_tp, f"{key}[{i}]") for i, v in enumerate(value))
     if origin in (typing.Union, types.UnionType):
         return value  # checked by the field's own rule below
     return _check_scalar(value, tp, key)
@@ -199,6 +205,18 @@ def parse_samples(value) -> int | str:
     return value
 
 
+def check_seeds(seeds) -> tuple[int, ...]:
+    """A non-empty list of distinct non-negative integers (`seeds`, or `emergence grid --seeds`)."""
+    if not seeds:
+        raise ParamsError("seeds: empty (give at least one, e.g. [0, 1, 2])")
+    for seed in seeds:
+        if seed < 0:
+            raise ParamsError(f"seeds: {seed} is negative (seeds are non-negative integers)")
+        if list(seeds).count(seed) > 1:
+            raise ParamsError(f"seeds: {seed} appears twice (seeds must be distinct)")
+    return tuple(seeds)
+
+
 def validate(p: Params) -> Params:
     """Rules beyond types. Returns p unchanged when everything holds."""
     _choice("model", p.model, SIZES)
@@ -208,6 +226,7 @@ def validate(p: Params) -> Params:
     _choice("task", p.task, TASKS)
     _choice("pretrain.device", p.pretrain.device, DEVICES)
     parse_samples(p.finetune_samples)
+    check_seeds(p.seeds)
     if p.source == "local" and not p.local_dir:
         raise ParamsError("local_dir: empty, but source is 'local' (set it to the mirror's folder)")
     missing = [s for s in SIZES if s not in p.sizes]

@@ -1,0 +1,502 @@
+"""`emergence report`: every run's metrics -> metrics/report.md, PNGs in metrics/report/, and
+the same tables as rich tables for the terminal.
+
+Input is the plain records of runs.collect() ({"runs", "pretrain", "probes"}), so everything
+here is testable from fixtures. The report is a list of Sections (text, tables, plots); the
+markdown and the terminal render the same Tables. Every table row ends with a `sources` cell
+naming the runs (DVC experiment names, or `workspace`) its numbers come from; the Sources
+section gives each run's commit and the metrics files read from it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from emergence import plots
+from emergence.grid import FEW_SHOT, experiment_id, study_order
+from emergence.params import PRETRAIN_DATA, SIZES
+from emergence.summary import RULE, Estimate, SizeScores, Verdict, estimate, fit_power_law, verdict
+
+HEADLINE_TASK = "qasrl"
+NONE_CELL = "—"
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[list[str]]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Plot:
+    file: str  # file name inside the plot folder
+    caption: str
+    draw: Callable  # draw(fig) on a fresh matplotlib Figure
+
+
+@dataclass
+class Section:
+    title: str
+    text: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    plots: list[Plot] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    sections: list[Section]
+    verdict: Verdict
+    headline: Table
+
+
+# --- grouping ----------------------------------------------------------------------------------
+
+def _key_order(key: tuple) -> tuple:
+    return tuple(study_order(v) for v in key)
+
+
+def group(records, keys: tuple[str, ...], value: Callable[[dict], float | None],
+          where: Callable[[dict], bool] = lambda r: True) -> dict[tuple, Estimate]:
+    """Estimate of value(record) over seeds, per identity `keys`, in study order."""
+    found = defaultdict(list)
+    for r in records:
+        v = value(r) if where(r) else None
+        if v is not None:
+            found[tuple(r[k] for k in keys)].append((str(r["seed"]), float(v), r["source"]))
+    out = {}
+    for key in sorted(found, key=_key_order):
+        items = sorted(found[key])
+        out[key] = estimate([v for _, v, _ in items], [s for _, _, s in items])
+    return out
+
+
+def _cell(est: Estimate | None, suffix: str = "", digits: int = 1) -> str:
+    return NONE_CELL if est is None else est.text(digits) + (f" {suffix}" if suffix else "")
+
+
+def compact(names) -> str:
+    """Run names, once each, with the seeds of one ID folded: `T-W-F-ALL-s{0,1,2}`."""
+    groups: dict[str, list[str]] = {}  # stem -> its seeds ("" for a name without -s<seed>)
+    for name in names:
+        match = re.fullmatch(r"(.+)-s(\d+)", name)
+        stem, seed = (match.group(1), match.group(2)) if match else (name, "")
+        if seed not in groups.setdefault(stem, []):
+            groups[stem].append(seed)
+    parts = []
+    for stem, seeds in groups.items():
+        numbered = [s for s in seeds if s]
+        parts += [stem] if "" in seeds else []
+        parts += [f"{stem}-s{numbered[0]}"] if len(numbered) == 1 else []
+        parts += [f"{stem}-s{{{','.join(numbered)}}}"] if len(numbered) > 1 else []
+    return ", ".join(parts) or NONE_CELL
+
+
+def _sources(*ests: Estimate | None) -> str:
+    return compact(s for e in ests if e for s in e.sources)
+
+
+def _label(key: tuple) -> str:
+    return " ".join(str(k) for k in key)
+
+
+def _eval(name: str):
+    return lambda r: r["eval"].get(name)
+
+
+def _probe(name: str):
+    return lambda r: r["metrics"].get(name)
+
+
+def _at_all(r) -> bool:
+    return r["samples"] == "all" and r["task"] == HEADLINE_TASK
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+def headline(rec) -> tuple[Section, Verdict, Table]:
+    f1 = group(rec["runs"], ("size", "data", "mode"), _eval("f1"), _at_all)
+    probes = [p for p in rec["probes"] if p["task"] == HEADLINE_TASK]
+    random_init = group(probes, ("size", "data"), _probe("random_init_f1"))
+    selectivity = group(probes, ("size", "data"), _probe("selectivity"))
+    sizes = [s for s in SIZES if any(k[0] == s and k[1] == "wiki" for k in list(f1) + list(random_init))]
+    scores = {s: SizeScores(f1.get((s, "wiki", "full")), f1.get((s, "wiki", "frozen")), selectivity.get((s, "wiki")))
+              for s in sizes}
+    v = verdict(scores)
+    rows = []
+    for s in sizes:
+        full, frozen = scores[s].full, scores[s].frozen
+        ratio = f"{frozen.mean / full.mean:.2f}" if full and frozen and full.mean else NONE_CELL
+        label, why = v.per_size[s]
+        rows.append([s, _cell(full, experiment_id(s, "wiki", "full", "all")),
+                     _cell(frozen, experiment_id(s, "wiki", "frozen", "all")), ratio,
+                     _cell(random_init.get((s, "wiki"))), _cell(selectivity.get((s, "wiki"))), label, why,
+                     _sources(full, frozen, random_init.get((s, "wiki")))])
+    table = Table(["size", "full F1", "frozen F1", "frozen/full", "random-init F1", "selectivity", "verdict", "why",
+                   "sources"], rows, "Headline: QA-SRL F1 on wiki pretraining, all questions (mean [95% interval] (seeds))")
+    section = Section("Headline: does semantic-role understanding emerge?")
+    if not rows:
+        section.text.append("No QA-SRL runs on wiki pretraining with all questions were found: "
+                            "`emergence grid --sizes tiny,small --queue`, then `dvc queue start -j 1`.")
+        return section, v, table
+    section.text.append(f"**Verdict: {v.overall}** — {v.reason}.")
+    section.text.append("F1 is SQuAD-style token F1 ×100 on the QA-SRL validation questions; each cell is the mean "
+                        "over seeds with its 95% percentile-bootstrap interval of the mean (10,000 resamples) and "
+                        "the experiment ID; random-init F1 and selectivity come from `metrics/probe.json`. With "
+                        "three seeds the bootstrap interval is close to the range of the seeds' values: read it "
+                        "as the spread over seeds, not as a guarantee.")
+    section.text.append("**The rule.**\n\n" + RULE)
+    section.tables.append(table)
+    qasrl = [r for r in rec["runs"] if r["task"] == HEADLINE_TASK]
+    names = list(dict.fromkeys(n for r in qasrl for n in r["eval"].get("baseline_f1", {})))
+    floors = {n: group(qasrl, ("task",), lambda r, n=n: r["eval"].get("baseline_f1", {}).get(n))[(HEADLINE_TASK,)]
+              for n in names}
+    if floors:
+        section.tables.append(Table(["floor (no learning)", "F1", "sources"],
+                                    [[n, _cell(e), _sources(e)] for n, e in floors.items()],
+                                    "Floors on the same questions (eval.json baseline_f1, over every QA-SRL run)"))
+    bars = {"full": [scores[s].full for s in sizes], "frozen": [scores[s].frozen for s in sizes],
+            "random-init frozen": [random_init.get((s, "wiki")) for s in sizes]}
+    section.plots.append(Plot("headline.png", "Full vs frozen vs random-init F1 per size (wiki, all questions)",
+                              functools.partial(plots.grouped_bars, groups=sizes, series=bars, ylabel="F1",
+                                                title="QA-SRL F1 (wiki pretraining, all questions)")))
+    return section, v, table
+
+
+def data_section(rec) -> Section:
+    f1 = group(rec["runs"], ("size", "mode", "data"), _eval("f1"), _at_all)
+    section = Section("Pretraining data: wiki vs wiki+nq")
+    pairs = sorted({k[:2] for k in f1}, key=_key_order)
+    if not any((s, m, "wiki+nq") in f1 for s, m in pairs):
+        section.text.append("No wiki+nq runs found: `emergence grid --data wiki+nq --queue`.")
+        return section
+    rows = []
+    for s, m in pairs:
+        w, wn = f1.get((s, m, "wiki")), f1.get((s, m, "wiki+nq"))
+        delta = f"{wn.mean - w.mean:+.1f}" if w and wn else NONE_CELL
+        rows.append([s, m, _cell(w, experiment_id(s, "wiki", m, "all")), _cell(wn, experiment_id(s, "wiki+nq", m, "all")),
+                     delta, _sources(w, wn)])
+    section.text.append("Does adding question-answer lines (nq) to the pretraining text change F1? Δ = wiki+nq − wiki.")
+    section.tables.append(Table(["size", "mode", "wiki F1", "wiki+nq F1", "Δ", "sources"], rows))
+    groups = [f"{s} {m}" for s, m in pairs]
+    section.plots.append(Plot("data.png", "F1 by pretraining data, per size and mode", functools.partial(
+        plots.grouped_bars, groups=groups, series={d: [f1.get((s, m, d)) for s, m in pairs] for d in PRETRAIN_DATA},
+        ylabel="F1", title="wiki vs wiki+nq (all questions)")))
+    return section
+
+
+def few_shot_section(rec) -> Section:
+    f1 = group(rec["runs"], ("size", "data", "mode", "samples"), _eval("f1"), lambda r: r["task"] == HEADLINE_TASK)
+    section = Section("Few-shot learning curve")
+    curves = defaultdict(dict)
+    for (s, d, m, n), e in f1.items():
+        curves[(s, d, m)][n] = e
+    curves = {k: c for k, c in curves.items() if len(c) > 1}
+    if not curves:
+        section.text.append("No few-shot runs found (only one sample count per configuration): "
+                            "`emergence grid --few-shot tiny --queue`.")
+        return section
+    counts = sorted({n for c in curves.values() for n in c}, key=study_order)
+    rows = [[_label(k)] + [_cell(c.get(n)) for n in counts] + [_sources(*c.values())] for k, c in curves.items()]
+    section.text.append("F1 against the number of QA training questions (a seeded nested subset; `all` is every "
+                        "training question), per size, data and mode.")
+    section.tables.append(Table(["configuration"] + [str(n) for n in counts] + ["sources"], rows))
+    n_all = max((r["finetune"] or {}).get("n_questions", 0) for r in rec["runs"]) or 2 * max(
+        [n for n in counts if n != "all"] or [FEW_SHOT[-2]])
+    xpos = {n: (n_all if n == "all" else n) for n in counts}
+    lines = {_label(k): ([xpos[n] for n in sorted(c, key=study_order)], [c[n] for n in sorted(c, key=study_order)])
+             for k, c in curves.items()}
+    section.plots.append(Plot("fewshot.png", "F1 against QA training questions", functools.partial(
+        plots.lines, curves=lines, xlabel="QA training questions", ylabel="F1", title="Few-shot learning curve",
+        xscale="log", xticklabels={xpos[n]: str(n) for n in counts})))
+    return section
+
+
+def loss_section(rec) -> Section:
+    section = Section("Loss curves")
+    pre = [p for p in rec["pretrain"] if p["train_curve"]]
+    ft = [r for r in rec["runs"] if r["finetune_loss"]]
+    if not pre and not ft:
+        section.text.append("No loss curves found (metrics/pretrain/*-loss.csv, metrics/finetune/*-loss.csv).")
+        return section
+    if pre:
+        x = "tokens" if all("tokens" in p["train_curve"][0] for p in pre) else "step"
+        train = {f"{p['size']}-{p['data']} s{p['seed']}": ([row[x] for row in p["train_curve"]],
+                                                          [row["train_loss"] for row in p["train_curve"]]) for p in pre}
+        val = {f"{p['size']}-{p['data']} s{p['seed']}": ([row[x] for row in p["val_curve"]],
+                                                        [row["val_loss"] for row in p["val_curve"]])
+               for p in pre if p["val_curve"] and x in p["val_curve"][0]}
+        section.plots.append(Plot("pretrain-loss.png", "Pretraining loss (lines: train; dashed markers: validation)",
+                                  functools.partial(plots.loss_curves, train=train, val=val,
+                                                    xlabel="tokens seen" if x == "tokens" else "step",
+                                                    title="Pretraining")))
+        section.tables.append(Table(
+            ["model", "seed", "final train loss", "val loss", "val perplexity", "unigram perplexity", "tokens seen",
+             "sources"],
+            [[f"{p['size']}-{p['data']}", str(p["seed"]), _num(p["metrics"].get("train_loss"), 4),
+              _num(p["metrics"].get("val_loss"), 4), _num(p["metrics"].get("val_perplexity"), 2),
+              _num(p["metrics"].get("unigram_val_perplexity"), 2), _num(p["metrics"].get("tokens_seen")), p["source"]]
+             for p in sorted(rec["pretrain"], key=lambda p: _key_order((p["size"], p["data"], p["seed"])))],
+            "Pretraining (metrics/pretrain/<size>-<data>.json)"))
+    if ft:
+        curves = {f"{r['id']}-s{r['seed']}": ([row["step"] for row in r["finetune_loss"]],
+                                              [row["train_loss"] for row in r["finetune_loss"]]) for r in ft}
+        section.plots.append(Plot("finetune-loss.png", "QA finetuning loss per run", functools.partial(
+            plots.loss_curves, train=curves, val={}, xlabel="step", title="Span-QA finetuning")))
+    return section
+
+
+def _num(value, digits: int = 0) -> str:
+    if value is None:
+        return NONE_CELL
+    return f"{value:,.{digits}f}" if isinstance(value, float) or digits else f"{value:,}"
+
+
+def cost_section(rec) -> Section:
+    section = Section("Trainable parameters and training time per run")
+    if not rec["runs"]:
+        section.text.append("No runs found (metrics/eval.json).")
+        return section
+    pre = {(p["size"], p["data"], p["seed"]): p for p in rec["pretrain"]}
+    probes = {(p["size"], p["data"], p["seed"], p["task"]): p for p in rec["probes"]}
+    rows = []
+    for r in sorted(rec["runs"], key=lambda r: _key_order((r["size"], r["data"], r["mode"], r["samples"], r["seed"]))):
+        ev = r["eval"]
+        p = pre.get((r["size"], r["data"], r["seed"]))
+        pre_s = ev.get("pretrain_seconds", (p or {}).get("metrics", {}).get("train_seconds"))
+        probe_s = (probes.get((r["size"], r["data"], r["seed"], r["task"])) or {}).get("metrics", {}).get("probe_seconds")
+        srcs = [r["source"]] + ([p["source"]] if p and "pretrain_seconds" not in ev and p["source"] != r["source"] else [])
+        rows.append([r["id"], str(r["seed"]), r["task"], _num(ev.get("f1"), 1), _num(ev.get("exact_match"), 1),
+                     _num(ev.get("trainable_params")), _num(ev.get("total_params")), _num(pre_s, 1),
+                     _num(ev.get("finetune_seconds"), 1), _num(probe_s, 1), ", ".join(srcs)])
+    section.text.append("One row per run (experiment ID and seed). Frozen runs train only the span head "
+                        "(2·d_model + 2 parameters); times are wall-clock seconds on the machine that ran them.")
+    section.tables.append(Table(["ID", "seed", "task", "F1", "EM", "trainable params", "total params", "pretrain s",
+                                 "finetune s", "probe s", "sources"], rows))
+    return section
+
+
+def controls_section(rec) -> Section:
+    section = Section("Controls: random-init probe and selectivity")
+    probes = rec["probes"]
+    if not probes:
+        section.text.append("No probe runs found (metrics/probe.json): the probe stage has not run.")
+        return section
+    keys = ("size", "data", "task")
+    frozen, rand, sel = (group(probes, keys, _probe(n)) for n in ("frozen_f1", "random_init_f1", "selectivity"))
+    section.text.append("The same linear probe trained on the frozen LM after pretraining and on the same "
+                        "architecture at random initialisation (same seed). Selectivity = frozen F1 (pretrained) "
+                        "− frozen F1 (random init): what pretraining adds beyond what a probe finds in random features.")
+    section.tables.append(Table(["model", "task", "frozen F1 (pretrained)", "frozen F1 (random init)", "selectivity",
+                                 "sources"],
+                                [[f"{k[0]}-{k[1]}", k[2], _cell(frozen.get(k)), _cell(rand.get(k)), _cell(sel.get(k)),
+                                  _sources(frozen.get(k))] for k in frozen]))
+    return section
+
+
+def _curve_section(rec, title: str, metric: str, xname: str, plot_file: str, text: str, missing: str,
+                   xscale: str = "linear") -> Section:
+    """A per-probe curve (f1_by_layer, f1_by_tokens_seen): mean over seeds at each x."""
+    section = Section(title)
+    probes = [p for p in rec["probes"] if p["metrics"].get(metric)]
+    if not probes:
+        section.text.append(missing)
+        return section
+    xs = sorted({int(x) for p in probes for x in p["metrics"][metric]})
+    curves = {}
+    for x in xs:
+        for key, est in group(probes, ("size", "data", "task"), lambda r, x=x: r["metrics"][metric].get(str(x))).items():
+            curves.setdefault(key, {})[x] = est
+    curves = dict(sorted(curves.items(), key=lambda kv: _key_order(kv[0])))
+    section.text.append(text)
+    section.tables.append(Table(["model"] + [f"{xname} {x:,}" for x in xs] + ["sources"],
+                                [[_label(k)] + [_cell(c.get(x)) for x in xs] + [_sources(*c.values())]
+                                 for k, c in curves.items()]))
+    nonzero = [x for x in xs if x > 0]
+    section.plots.append(Plot(plot_file, title, functools.partial(
+        plots.lines, curves={_label(k): (list(c), list(c.values())) for k, c in curves.items()},
+        xlabel=xname, ylabel="frozen-probe F1", title=title, xscale=xscale,
+        linthresh=min(nonzero) if nonzero else 1)))
+    return section
+
+
+def layers_section(rec) -> Section:
+    return _curve_section(rec, "Layer-wise probes", "f1_by_layer", "layer", "layers.png",
+                          "The frozen linear probe on each layer's hidden states (layer 0 = embeddings; the last "
+                          "layer is the final hidden state the frozen run uses).",
+                          "No layer-wise probes found (metrics/probe.json f1_by_layer): the probe stage has not run.")
+
+
+def time_section(rec) -> Section:
+    return _curve_section(rec, "Probing across pretraining time", "f1_by_tokens_seen", "tokens seen", "tokens-seen.png",
+                          "The frozen probe on checkpoints saved at log-spaced steps; 0 tokens = random init.",
+                          "No checkpoint probes found (metrics/probe.json f1_by_tokens_seen): the probe stage has not run.",
+                          xscale="symlog")
+
+
+def question_word_section(rec) -> Section:
+    section = Section("F1 per question word")
+    runs = [r for r in rec["runs"] if _at_all(r) and r["eval"].get("f1_by_question_word")]
+    if not runs:
+        section.text.append("No per-question-word scores found (eval.json f1_by_question_word).")
+        return section
+    words = sorted({w for r in runs for w in r["eval"]["f1_by_question_word"]})
+    counts = {w: max(r["eval"].get("count_by_question_word", {}).get(w, 0) for r in runs) for w in words}
+    per = {w: group(runs, ("size", "data", "mode"), lambda r, w=w: r["eval"]["f1_by_question_word"].get(w)) for w in words}
+    keys = sorted({k for g in per.values() for k in g}, key=_key_order)
+    rows = [[experiment_id(*k, "all")] + [_cell(per[w].get(k)) for w in words] + [_sources(*(per[w].get(k) for w in words))]
+            for k in keys]
+    section.text.append("QA-SRL validation F1 by the question's first word, all questions; questions per word: " +
+                        ", ".join(f"{w} {counts[w]:,}" for w in words) + " (eval.json count_by_question_word).")
+    section.tables.append(Table(["ID"] + words + ["sources"], rows))
+    section.plots.append(Plot("question-words.png", "F1 per question word and configuration", functools.partial(
+        plots.heatmap, rows=[experiment_id(*k, "all") for k in keys], cols=words,
+        values=[[(per[w].get(k).mean if per[w].get(k) else None) for w in words] for k in keys],
+        title="F1 per question word (mean over seeds)")))
+    return section
+
+
+def scaling_section(rec) -> Section:
+    section = Section("Scaling")
+    pre = [p for p in rec["pretrain"] if p["metrics"].get("val_loss") and p["metrics"].get("total_params")]
+    if not pre:
+        section.text.append("No pretrained models found (metrics/pretrain/<size>-<data>.json).")
+        return section
+    points, fits, rows = {}, {}, []
+    for d in PRETRAIN_DATA:
+        mine = [p for p in pre if p["data"] == d]
+        if not mine:
+            continue
+        n = [p["metrics"]["total_params"] for p in mine]
+        loss = [p["metrics"]["val_loss"] for p in mine]
+        points[d] = (n, loss)
+        fit = fit_power_law(n, loss)
+        sizes = sorted({p["size"] for p in mine}, key=study_order)
+        srcs = ", ".join(dict.fromkeys(p["source"] for p in mine))
+        if fit:
+            fits[d] = fit
+            rows.append([d, f"{fit[0]:.4g}", f"{fit[1]:.4g}", str(len(mine)), ", ".join(sizes), srcs])
+        else:
+            rows.append([d, NONE_CELL, NONE_CELL, str(len(mine)), ", ".join(sizes) + " (the fit needs two sizes)", srcs])
+    section.text.append("Pretraining validation loss L (nats/token, metrics/pretrain/<size>-<data>.json val_loss) "
+                        "against parameters N (total_params), fitted as L = a·N^(−b) by least squares on "
+                        "(log N, log L), every seed a point.")
+    section.tables.append(Table(["data", "a", "b", "points", "sizes", "sources"], rows, "Power-law fit"))
+    section.plots.append(Plot("scaling.png", "Pretraining validation loss against parameters, with the fit",
+                              functools.partial(plots.scaling, points=points, fits=fits)))
+    frozen = [r for r in rec["runs"] if _at_all(r) and r["mode"] == "frozen" and r["eval"].get("pretrain_val_loss")]
+    if frozen:
+        loss = group(frozen, ("size", "data"), _eval("pretrain_val_loss"))
+        f1 = group(frozen, ("size", "data"), _eval("f1"))
+        section.tables.append(Table(["ID", "pretrain val loss", "frozen F1", "sources"],
+                                    [[experiment_id(*k, "frozen", "all"), _cell(loss[k], digits=3), _cell(f1[k]),
+                                      _sources(f1[k])] for k in f1], "Frozen F1 against pretraining loss"))
+        section.plots.append(Plot("f1-vs-loss.png", "Frozen F1 against pretraining validation loss, one point a run",
+                                  functools.partial(plots.scatter, points=[
+                                      (r["eval"]["pretrain_val_loss"], r["eval"]["f1"], f"{r['id']}-s{r['seed']}")
+                                      for r in frozen], xlabel="pretraining validation loss", ylabel="frozen F1",
+                                      title="Frozen F1 against pretraining loss")))
+    else:
+        section.text.append("No frozen runs with all questions: frozen F1 against loss is missing.")
+    return section
+
+
+def sources_section(rec) -> Section:
+    files = defaultdict(list)
+    where = {}
+    for kind in ("runs", "pretrain", "probes"):
+        for r in rec[kind]:
+            where[r["source"]] = (r["rev"], r["timestamp"])
+            files[r["source"]] += [f for f in r["files"] if f not in files[r["source"]]]
+    rows = [[name, (rev or "")[:12] or "working tree", ts or NONE_CELL, ", ".join(files[name])]
+            for name, (rev, ts) in sorted(where.items())]
+    section = Section("Sources")
+    section.text.append("Each run named in a `sources` cell above: a DVC experiment (read a file with "
+                        "`git show <commit>:<path>`) or the workspace's files.")
+    section.tables.append(Table(["run", "commit", "time", "files read"], rows))
+    return section
+
+
+def build(rec: dict[str, list[dict]]) -> Report:
+    """All sections from collected records (runs.collect); pure apart from the plots' draw calls."""
+    head, v, table = headline(rec)
+    sections = [head, data_section(rec), few_shot_section(rec), loss_section(rec), cost_section(rec),
+                controls_section(rec), layers_section(rec), time_section(rec), question_word_section(rec),
+                scaling_section(rec), sources_section(rec)]
+    return Report(sections, v, table)
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(t: Table) -> str:
+    lines = [f"*{t.title}*", ""] if t.title else []
+    lines.append("| " + " | ".join(map(_md_cell, t.columns)) + " |")
+    lines.append("|" + "|".join(" --- " for _ in t.columns) + "|")
+    lines += ["| " + " | ".join(map(_md_cell, row)) + " |" for row in t.rows]
+    return "\n".join(lines)
+
+
+def markdown(report: Report, plot_dir: str, n_runs: int) -> str:
+    out = ["# Does semantic-role understanding emerge from next-token pretraining?", "",
+           f"Written by `emergence report` from {n_runs} sources (DVC experiments and the workspace). Every number names its runs in its row's "
+           "`sources` cell (`T-W-F-ALL-s{0,1,2}` stands for T-W-F-ALL-s0, -s1 and -s2); the Sources section "
+           "gives each run's commit and metrics files.", ""]
+    for i, s in enumerate(report.sections, 1):
+        out += [f"## {i}. {s.title}", ""]
+        for para in s.text:
+            out += [para, ""]
+        for t in s.tables:
+            out += [markdown_table(t), ""]
+        for p in s.plots:
+            out += [f"![{p.caption}]({plot_dir}/{p.file})", ""]
+    return "\n".join(out)
+
+
+def rich_table(t: Table):
+    from rich.table import Table as RichTable
+    from rich.text import Text
+    table = RichTable(title=t.title or None)
+    for col in t.columns:
+        table.add_column(col, overflow="fold")
+    for row in t.rows:
+        table.add_row(*(Text(cell) for cell in row))  # plain text: "[1.0, 2.0]" is no markup
+    return table
+
+
+def render_plots(report: Report, directory: Path) -> list[Path]:
+    """Draw every plot to directory/<file> (atomically); remove PNGs of plots no longer drawn."""
+    from matplotlib.figure import Figure
+
+    from emergence.files import atomic_path
+    written = []
+    for section in report.sections:
+        for p in section.plots:
+            fig = Figure(figsize=(7, 4.2), layout="constrained")
+            p.draw(fig)
+            with atomic_path(directory / p.file) as tmp:
+                fig.savefig(tmp, format="png", dpi=110)
+            written.append(directory / p.file)
+    for stale in set(directory.glob("*.png")) - set(written):
+        stale.unlink()
+    return written
+
+
+def write_report(rec: dict[str, list[dict]], out: str | Path) -> Report:
+    """metrics/report.md and its PNGs in metrics/report/ (the folder named after the file)."""
+    from emergence.files import write_text
+    out = Path(out)
+    report = build(rec)
+    plot_dir = out.with_suffix("")
+    render_plots(report, plot_dir)
+    n_runs = len({r["source"] for kind in rec.values() for r in kind})
+    write_text(out, markdown(report, plot_dir.name, n_runs))
+    return report

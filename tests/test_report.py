@@ -1,0 +1,290 @@
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from emergence import summary
+from emergence.cli import main
+from emergence.grid import Experiment
+from emergence.report import build, markdown, write_report
+from emergence.runs import collect, experiments_from_exp_show, merge, records_from_source
+from emergence.summary import (CANNOT, MISSING, MIXED, NONE, PARTIAL, SCALE, STRONG, Estimate, SizeScores,
+                               bootstrap_interval, estimate, fit_power_law, verdict)
+
+ROOT = Path(__file__).resolve().parents[1]
+N_LAYER = {"tiny": 4, "small": 8}
+PARAMS = {"tiny": 485600, "small": 1860000}
+VAL_LOSS = {"tiny": 2.60, "small": 2.45}
+FULL = {"tiny": 83.0, "small": 85.0}
+FROZEN = {"tiny": 30.0, "small": 45.0}  # ratios 0.36 (none) and 0.53 (partial), rising: scale-dependent
+
+
+# --- fixture metrics: the files a finished run leaves, in the current formats ------------------
+
+def run_files(e: Experiment) -> dict[str, str]:
+    """metrics/ files of one finished experiment, with made-up but consistent numbers."""
+    jitter = (e.seed - 1) * 0.8
+    few = {10: 0.5, 50: 0.7, 100: 0.8, 500: 0.9, "all": 1.0}[e.samples]
+    f1 = (FULL if e.mode == "full" else FROZEN)[e.size] * few + jitter + (2.0 if e.data == "wiki+nq" else 0.0)
+    run = f"{e.size}-{e.data}-freeze-{str(e.mode == 'frozen').lower()}-{e.samples}"
+    pre = f"metrics/pretrain/{e.size}-{e.data}"
+    d, n = {"tiny": 80, "small": 128}[e.size], PARAMS[e.size]
+    loss = VAL_LOSS[e.size] + 0.01 * e.seed
+    trainable = 2 * d + 2 if e.mode == "frozen" else n + 2 * d + 2
+    ev = {"f1": round(f1, 3), "exact_match": round(f1 * 0.9, 3), "size": e.size, "data": e.data, "mode": e.mode,
+          "samples": e.samples, "seed": e.seed, "task": "qasrl", "trainable_params": trainable,
+          "total_params": n + 2 * d + 2, "finetune_seconds": 40.0, "pretrain_seconds": 50.0,
+          "pretrain_val_loss": loss, "pretrain_tokens_seen": 1024000,
+          "baseline_f1": {"random_span": 17.0 + e.seed * 0.1, "nearest_phrase": 27.1},
+          "f1_by_question_word": {"who": f1 - 3, "what": f1 + 1, "where": f1 + 2},
+          "count_by_question_word": {"who": 399, "what": 245, "where": 134}}
+    ft = {"mode": e.mode, "samples": e.samples, "n_questions": 5123, "trainable_params": trainable, "seed": e.seed}
+    frozen = FROZEN[e.size] + jitter + (2.0 if e.data == "wiki+nq" else 0.0)
+    probe = {"size": e.size, "data": e.data, "seed": e.seed, "task": "qasrl", "n_layer": N_LAYER[e.size],
+             "total_params": n, "probe_params": 2 * d + 2, "frozen_f1": frozen, "random_init_f1": 12.0 + jitter,
+             "selectivity": frozen - 12.0 - jitter,
+             "f1_by_layer": {str(i): 10 + (frozen - 10) * i / N_LAYER[e.size] for i in range(N_LAYER[e.size] + 1)},
+             "f1_by_tokens_seen": {"0": 12.0 + jitter, "20480": 18.0, "204800": 25.0, "1024000": frozen},
+             "probe_seconds": 30.0}
+    return {
+        "metrics/eval.json": json.dumps(ev),
+        f"metrics/finetune/{run}.json": json.dumps(ft),
+        f"metrics/finetune/{run}-loss.csv": "step,train_loss\n1,3.0\n2,2.0\n3,1.5\n",
+        f"{pre}.json": json.dumps({"size": e.size, "data": e.data, "total_params": n, "val_loss": loss,
+                                   "train_loss": loss - 0.02, "val_perplexity": float(np.exp(loss)),
+                                   "unigram_val_perplexity": 223.9, "tokens_seen": 1024000, "train_seconds": 50.0,
+                                   "seed": e.seed}),
+        f"{pre}-loss.csv": "step,tokens,train_loss,lr\n5,10240,7.5,0.0003\n250,512000,3.0,0.002\n500,1024000,2.6,0.0003\n",
+        f"{pre}-val.csv": "step,tokens,val_loss\n250,512000,3.1\n500,1024000,2.6\n",
+        "metrics/probe.json": json.dumps(probe),
+    }
+
+
+def fixture_experiments() -> list[Experiment]:
+    grid = [Experiment(s, d, m, "all", seed) for seed in (0, 1, 2) for s in ("tiny", "small")
+            for d in ("wiki", "wiki+nq") for m in ("full", "frozen")]
+    return grid + [Experiment("tiny", "wiki", m, n, 0) for n in (10, 100) for m in ("full", "frozen")]
+
+
+@pytest.fixture(scope="module")
+def records():
+    sources = [records_from_source(e.name, f"{i:040x}", f"2026-01-01T00:{i:02d}:00", e.params(), run_files(e).get)
+               for i, e in enumerate(fixture_experiments())]
+    return merge(sources)
+
+
+# --- grouping, bootstrap, verdict, fit ---------------------------------------------------------
+
+def test_bootstrap_interval_on_a_known_distribution():
+    rng = np.random.default_rng(1)
+    sigma, n = 2.0, 400
+    x = rng.normal(50.0, sigma, size=n)
+    lo, hi = bootstrap_interval(x)
+    assert lo < x.mean() < hi
+    assert hi - lo == pytest.approx(2 * 1.96 * sigma / np.sqrt(n), rel=0.1)
+    assert bootstrap_interval(x) == (lo, hi)  # seeded
+    one = estimate([42.0], ["T-W-F-ALL-s0"])
+    assert (one.mean, one.lo, one.hi, one.n) == (42.0, None, None, 1) and one.text() == "42.0 (n=1)"
+    assert estimate([]) is None
+
+
+def est(mean, half=None, n=3):
+    return Estimate(mean, None if half is None else mean - half, None if half is None else mean + half, n)
+
+
+@pytest.mark.parametrize("full,frozen,sel,label", [
+    (None, est(30), None, MISSING),
+    (est(80), None, None, MISSING),
+    (est(15), est(14), None, CANNOT),       # full F1 < 20, even with frozen ≈ full
+    (est(19.9), est(30), est(20), CANNOT),
+    (est(80), est(64), None, STRONG),       # ratio 0.8 exactly
+    (est(80), est(70), est(30), STRONG),
+    (est(80), est(63.9), None, PARTIAL),
+    (est(80), est(40), None, PARTIAL),      # ratio 0.5 exactly
+    (est(80), est(39.9), None, NONE),
+    (est(80), est(78), est(4.9), NONE),     # frozen ≈ full but a random-init LM probes as well
+])
+def test_size_verdict_rule(full, frozen, sel, label):
+    assert summary.size_verdict(SizeScores(full, frozen, sel))[0] == label
+
+
+def test_overall_verdict_across_sizes():
+    def scores(*frozens, full=80.0):
+        return {s: SizeScores(est(full), f) for s, f in zip(("tiny", "small", "base", "medium"), frozens)}
+
+    assert verdict(scores(est(30, 1), est(45, 1), est(60, 1))).overall == SCALE
+    assert verdict(scores(est(30, 5), est(34, 5))).overall == NONE  # rise inside the intervals: not scale
+    assert verdict(scores(est(30), est(34))).overall == SCALE  # single seeds: the means decide
+    assert verdict(scores(est(70, 1), est(75, 1))).overall == STRONG  # strong everywhere stays strong
+    assert verdict(scores(est(50, 1), est(30, 1))).overall == MIXED  # partial then none, falling
+    assert verdict(scores(est(5), est(6), full=10.0)).overall == CANNOT
+    assert verdict({"tiny": SizeScores(est(80), None)}).overall == MISSING
+    v = verdict({"tiny": SizeScores(est(10), est(5)), "small": SizeScores(est(80), est(70))})
+    assert v.overall == STRONG and v.per_size["tiny"][0] == CANNOT  # a size under 20 is left out
+
+
+def test_power_law_fit_recovers_its_exponent():
+    n = np.array([5e5, 2e6, 5e7, 1e8])
+    a, b = fit_power_law(n, 12.0 * n ** -0.076)
+    assert a == pytest.approx(12.0) and b == pytest.approx(0.076)
+    assert fit_power_law([5e5, 5e5], [2.6, 2.7]) is None
+
+
+# --- collection ---------------------------------------------------------------------------------
+
+def test_records_carry_identity_and_sources(records):
+    runs = records["runs"]
+    assert len(runs) == 24 + 4 and len(records["pretrain"]) == 12 and len(records["probes"]) == 12
+    r = next(r for r in runs if r["source"] == "T-W-Z-100-s0")
+    assert (r["id"], r["size"], r["mode"], r["samples"], r["seed"], r["task"]) == ("T-W-Z-100", "tiny", "frozen", 100, 0, "qasrl")
+    assert r["files"] == ["metrics/eval.json", "metrics/finetune/tiny-wiki-freeze-true-100.json",
+                          "metrics/finetune/tiny-wiki-freeze-true-100-loss.csv"]
+    # The probe and pretrained model of (tiny, wiki, seed 0) are in five experiments: the newest one is kept.
+    p = next(p for p in records["pretrain"] if (p["size"], p["data"], p["seed"]) == ("tiny", "wiki", 0))
+    assert p["source"] == "T-W-Z-100-s0" and p["val_curve"][-1] == {"step": 500.0, "tokens": 1024000.0, "val_loss": 2.6}
+
+
+def test_workspace_counts_once_and_experiments_win():
+    e = Experiment("tiny", "wiki", "full", "all", 0)
+    ws = records_from_source("workspace", None, None, e.params(), run_files(e).get)
+    exp = records_from_source(e.name, "a" * 40, "2026-01-01T00:00:00", e.params(), run_files(e).get)
+    merged = merge([ws, exp])
+    assert [r["source"] for r in merged["runs"]] == ["T-W-F-ALL-s0"]
+    assert [r["source"] for r in merge([ws])["runs"]] == ["workspace"]
+    # An eval.json without the new keys (seed, task) takes them from params.
+    old = {k: v for k, v in run_files(e).items()}
+    old["metrics/eval.json"] = json.dumps({k: v for k, v in json.loads(old["metrics/eval.json"]).items()
+                                           if k not in ("seed", "task")})
+    (run,) = records_from_source("workspace", None, None, {**e.params(), "seed": 7}, old.get)["runs"]
+    assert (run["seed"], run["task"]) == (7, "qasrl")
+
+
+EXP_SHOW = [  # the shape of `dvc exp show --json` in DVC 3.67 (trimmed), checked in a scratch repo
+    {"rev": "workspace", "name": None, "data": {"rev": "workspace", "timestamp": None,
+                                                "params": {"params.yaml": {"data": {"model": "tiny"}}}},
+     "error": None, "experiments": None},
+    {"rev": "8e88ca0725cea411588ad89d8289de50b60b014b", "name": "main", "data": {}, "error": None, "experiments": [
+        {"revs": [{"rev": "f7f132078a323753018b3e41b4c986ba5d170d87", "name": "S-W-F-ALL-s0",
+                   "data": {"rev": "f7f1", "timestamp": "2026-11-23T16:15:16",
+                            "params": {"params.yaml": {"data": {"model": "small", "seed": 0}}},
+                            "metrics": {"metrics/eval.json": {"data": {"f1": 11.0}}}},
+                   "error": None, "experiments": None}], "executor": None, "name": "S-W-F-ALL-s0"},
+        {"revs": [{"rev": "79b22c90e98614f2254daa8c0d5be30082fed03e", "name": "T-W-F-ALL-s2",
+                   "data": {"timestamp": "2026-11-23T16:15:28", "params": {}, "metrics": {}}, "error": None}],
+         "executor": {"state": "queued", "name": "dvc-task"}, "name": "T-W-F-ALL-s2"},
+        {"revs": [{"rev": "1" * 40, "name": "T-W-Z-ALL-s1", "data": None, "error": {"msg": "failed"}}],
+         "executor": {"state": "failed"}, "name": "T-W-Z-ALL-s1"},
+    ]},
+]
+
+
+def test_exp_show_json_gives_finished_experiments_only():
+    assert experiments_from_exp_show(EXP_SHOW) == [{
+        "name": "S-W-F-ALL-s0", "rev": "f7f132078a323753018b3e41b4c986ba5d170d87",
+        "timestamp": "2026-11-23T16:15:16", "params": {"model": "small", "seed": 0}}]
+
+
+def test_collect_reads_experiment_commits_through_git(tmp_path, monkeypatch):
+    """Two experiments as git commits and a stand-in `dvc` printing exp show's JSON for them."""
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run(git + ["init", "-q"], cwd=tmp_path, check=True)
+    shown = []
+    for e in (Experiment("tiny", "wiki", "full", "all", 0), Experiment("tiny", "wiki", "frozen", "all", 0)):
+        for path, text in run_files(e).items():
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_text(text)
+        subprocess.run(git + ["add", "-A"], cwd=tmp_path, check=True)
+        subprocess.run(git + ["commit", "-qm", e.name], cwd=tmp_path, check=True)
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+        shown.append({"revs": [{"rev": sha, "name": e.name, "error": None, "data": {
+            "timestamp": f"2026-01-01T00:00:0{len(shown)}", "params": {"params.yaml": {"data": e.params()}}}}],
+            "executor": None, "name": e.name})
+    (tmp_path / "show.json").write_text(json.dumps([{"rev": "HEAD", "experiments": shown}]))
+    fake = tmp_path / "bin" / "dvc"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\ncat {tmp_path / "show.json"}\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    for path in (tmp_path / "metrics").rglob("*"):  # the workspace: only the frozen run's eval.json
+        if path.is_file() and path.name != "eval.json":
+            path.unlink()
+    rec = collect(tmp_path)
+    assert sorted((r["id"], r["source"]) for r in rec["runs"]) == [("T-W-F-ALL", "T-W-F-ALL-s0"),
+                                                                    ("T-W-Z-ALL", "T-W-Z-ALL-s0")]
+    full = next(r for r in rec["runs"] if r["mode"] == "full")
+    assert full["finetune_loss"][-1] == {"step": 3.0, "train_loss": 1.5}  # a CSV read from the commit
+    assert [r["source"] for r in collect(tmp_path, experiments=False)["runs"]] == ["workspace"]
+    fake.write_text("#!/bin/sh\necho 'ERROR: you are not inside of a DVC repository' >&2\nexit 253\n")
+    with pytest.raises(OSError, match="not inside of a DVC repository.*--no-experiments"):
+        collect(tmp_path)
+
+
+# --- the report -------------------------------------------------------------------------------
+
+SECTIONS = ["Headline", "Pretraining data", "Few-shot learning curve", "Loss curves",
+            "Trainable parameters and training time", "Controls", "Layer-wise probes",
+            "Probing across pretraining time", "F1 per question word", "Scaling", "Sources"]
+PLOTS = ["headline.png", "data.png", "fewshot.png", "pretrain-loss.png", "finetune-loss.png", "layers.png",
+         "tokens-seen.png", "question-words.png", "scaling.png", "f1-vs-loss.png"]
+
+
+def test_report_renders_every_section_and_plot(records, tmp_path):
+    out = tmp_path / "metrics" / "report.md"
+    (tmp_path / "metrics" / "report").mkdir(parents=True)
+    (tmp_path / "metrics" / "report" / "old.png").write_bytes(b"stale")
+    report = write_report(records, out)
+    md = out.read_text()
+    titles = re.findall(r"^## \d+\. (.+)$", md, flags=re.M)
+    assert [any(t.startswith(s) for t in titles) for s in SECTIONS] == [True] * len(SECTIONS)
+    assert sorted(p.name for p in (tmp_path / "metrics" / "report").iterdir()) == sorted(PLOTS)
+    for name in PLOTS:
+        assert f"](report/{name})" in md
+        assert (tmp_path / "metrics" / "report" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "No " not in md.split("## 11.")[0]  # no section says its runs are missing
+    # The headline: both sizes, IDs, interval over three seeds, the verdict and its rule.
+    assert report.verdict.overall == SCALE
+    rows = {row[0]: row for row in report.headline.rows}
+    assert rows["tiny"][1] == "83.0 [82.2, 83.8] (n=3) T-W-F-ALL" and rows["tiny"][2].endswith("T-W-Z-ALL")
+    assert rows["tiny"][3] == "0.36" and rows["tiny"][6] == NONE and rows["small"][6] == PARTIAL
+    assert rows["tiny"][-1] == "T-W-F-ALL-s{0,1,2}, T-W-Z-ALL-s{0,1,2}, T-W-Z-100-s0"  # its probe.json of seed 0
+    assert "**Verdict: scale-dependent**" in md and "full F1 < 20" in md
+    # Traceability: every experiment in a sources cell is listed with its commit and files.
+    assert "| T-W-Z-100-s0 | " in md and "metrics/probe.json" in md
+
+
+def test_report_says_what_is_missing_instead_of_failing():
+    e = Experiment("tiny", "wiki", "full", "all", 0)
+    files = {k: v for k, v in run_files(e).items() if k != "metrics/probe.json"}
+    report = build(merge([records_from_source("workspace", None, None, e.params(), files.get)]))
+    md = markdown(report, "report", 1)
+    assert report.verdict.overall == MISSING and "needs frozen" in md
+    for phrase in ("No wiki+nq runs", "No few-shot runs", "No probe runs", "No layer-wise probes",
+                   "No checkpoint probes", "the fit needs two sizes", "No frozen runs"):
+        assert phrase in md
+    empty = build({"runs": [], "pretrain": [], "probes": []})
+    assert empty.verdict.overall == MISSING and "No QA-SRL runs" in markdown(empty, "report", 0)
+    assert not any(s.plots for s in empty.sections)
+
+
+def test_report_command_on_workspace_metrics(tmp_path, monkeypatch):
+    e = Experiment("tiny", "wiki", "frozen", "all", 0)
+    for path, text in run_files(e).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["report", "--no-experiments"])
+    assert result.exit_code == 0, result.output
+    assert "Verdict: missing runs" in result.output and "Headline" in result.output
+    assert (tmp_path / "metrics" / "report.md").exists() and (tmp_path / "metrics" / "report" / "layers.png").exists()
+
+
+def test_sources_fold_seeds_of_one_id():
+    from emergence.report import compact
+    assert compact(["T-W-F-ALL-s0", "T-W-F-ALL-s1", "workspace", "T-W-Z-ALL-s2", "T-W-F-ALL-s1"]) == \
+        "T-W-F-ALL-s{0,1}, workspace, T-W-Z-ALL-s2"
+    assert compact([]) == "—"
