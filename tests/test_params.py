@@ -98,6 +98,8 @@ def test_cli_flags_are_validated_like_params(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "finetune_samples: 0" in result.output
     result = CliRunner().invoke(main, ["finetune", "--mode", "full", "--freeze", "true"])
     assert result.exit_code == 2 and "contradicts" in result.output
+    result = CliRunner().invoke(main, ["--backend", "cloud", "download"])
+    assert result.exit_code == 2 and "'cloud' is not one of 'local', 'docker', 'modal'" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
 
 
