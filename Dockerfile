@@ -31,15 +31,17 @@ ENV VIRTUAL_ENV=/opt/venv \
 RUN python3 -m venv /opt/venv \
  && pip install --index-url "$TORCH_INDEX_URL" "torch==$TORCH_VERSION"
 
-# Then the pinned dependencies, read from pyproject.toml, so that a code change reuses this layer.
+# Then the pinned dependencies, read from pyproject.toml, so that a code or README change reuses
+# this layer.
 WORKDIR /opt/emergence
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
  && pip install --requirement /tmp/requirements.txt \
  && rm /tmp/requirements.txt
 
 # Then the package itself (same pins, nothing left to resolve).
+COPY README.md ./
 COPY emergence ./emergence
 RUN pip install --no-deps . && rm -rf build
 
