@@ -34,6 +34,7 @@ from collections import deque
 from pathlib import Path, PurePosixPath
 
 import modal
+from modal.exception import Error as ModalError
 from modal.exception import NotFoundError
 from rich.console import Console
 
@@ -231,12 +232,17 @@ def run_stage(p: params_mod.Params, command: str, args: list[str], files: StageF
     digests = hash_inputs(files.inputs)
     vol = volume_handle(p.modal.volume)
     fn = stage_function(p, command, files.gpu)
-    with modal.enable_output(), app.run():
-        sent = upload_missing(vol, digests)
-        console.print(f"modal: {len(sent)} of {len(digests)} input files uploaded to Volume {p.modal.volume!r}",
-                      highlight=False)
-        result = call(fn, f"emergence {command}", args, digests, list(files.outputs), p.modal.volume)
-        fetch_outputs(vol, result["files"], files.outputs, Path.cwd())
+    console.print(f"modal: starting app {app.name!r} (the image builds on first use) for `emergence {command}`",
+                  highlight=False)
+    try:
+        with modal.enable_output(), app.run():
+            sent = upload_missing(vol, digests)
+            console.print(f"modal: {len(sent)} of {len(digests)} input files uploaded to Volume {p.modal.volume!r}",
+                          highlight=False)
+            result = call(fn, f"emergence {command}", args, digests, list(files.outputs), p.modal.volume)
+            fetch_outputs(vol, result["files"], files.outputs, Path.cwd())
+    except ModalError as err:  # the app, the image build or the Volume, before or after the stage
+        raise BackendError(f"modal: {type(err).__name__}: {err}") from None
     console.print(f"modal: {len(result['files'])} output files back in {', '.join(files.outputs)}", highlight=False)
     return 0
 
