@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+import uuid
 from collections import deque
 from pathlib import Path, PurePosixPath
 
@@ -127,10 +128,11 @@ def stage(args: list[str], files: dict[str, str], outputs: list[str], volume_nam
             for path in files_under(work / out):
                 digest = produced[path.relative_to(work).as_posix()] = sha256(path)
                 blob = root / blob_name(digest)
-                if not blob.exists():
+                if not blob.exists():  # same name, same content: a concurrent writer is harmless
                     blob.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, blob.with_name(blob.name + ".tmp"))
-                    os.replace(blob.with_name(blob.name + ".tmp"), blob)
+                    tmp = blob.with_name(f"{blob.name}.{uuid.uuid4().hex}.tmp")
+                    shutil.copyfile(path, tmp)
+                    os.replace(tmp, blob)
     vol.commit()  # before returning: the caller reads these blobs next
     return {"returncode": 0, "files": produced}
 
