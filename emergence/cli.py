@@ -28,8 +28,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from emergence import params as params_mod
+from emergence.backends import BackendError
 from emergence.data.hub import SourceError
-from emergence.params import PRETRAIN_DATA, SIZES, ParamsError
+from emergence.params import BACKENDS, PRETRAIN_DATA, SIZES, ParamsError
 
 RAW = Path("data/raw")
 TOKENS = Path("data/tokens")
@@ -76,7 +77,7 @@ def user_errors(fn):
         except ParamsError as err:
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
             sys.exit(2)
-        except (SourceError, FileNotFoundError, ValueError, FloatingPointError, OSError) as err:
+        except (SourceError, BackendError, FileNotFoundError, ValueError, FloatingPointError, OSError) as err:
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
             sys.exit(1)
     return wrapper
@@ -115,17 +116,33 @@ def without_resume_note(metrics: dict, stage: str) -> dict:
 
 
 def load_params(ctx: click.Context, **overrides) -> params_mod.Params:
-    return params_mod.load(ctx.obj["params"], **overrides)
+    """Params for this command. When they (or --backend) send the stage to docker or modal, the
+    same command line runs there and this process exits with its status."""
+    p = params_mod.load(ctx.obj["params"], backend=ctx.obj["backend"], **overrides)
+    if p.backend != "local":
+        from emergence.backends import run_elsewhere
+        sys.exit(run_elsewhere(p, ctx.info_name, ctx.params, ctx.meta["emergence.argv"], ctx.obj["params"]))
+    return p
 
 
 params_option = click.option("--params", "params_path", default="params.yaml", show_default=True,
                              type=click.Path(dir_okay=False), help="The params file to read.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class StageGroup(click.Group):
+    """Keeps the command line as given, so a stage sent to another backend runs the same one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["emergence.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=StageGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @params_option
+@click.option("--backend", type=click.Choice(BACKENDS),
+              help="Where stages run: this process, the project's Docker image, or Modal (default: `backend`).")
 @click.pass_context
-def main(ctx: click.Context, params_path: str) -> None:
+def main(ctx: click.Context, params_path: str, backend: str | None) -> None:
     """Does semantic-role understanding emerge from next-token pretraining?
 
     Each subcommand is one stage of the DVC pipeline in dvc.yaml; `dvc repro` runs them in
@@ -133,6 +150,7 @@ def main(ctx: click.Context, params_path: str) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["params"] = params_path
+    ctx.obj["backend"] = backend
     keep_freed_memory()
 
 

@@ -8,6 +8,7 @@ exit code 2 before any stage starts or writes anything.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ QASRL_VERSIONS = ("1.0", "2.0")
 TASKS = ("qasrl", "squad")  # what the span head is trained and scored on
 DEVICES = ("auto", "cpu", "cuda")
 SPLITS = ("train", "validation")
+BACKENDS = ("local", "docker", "modal")
+# Modal's GPU types (`modal.gpu` may add a count, "A10G:2"); Modal checks again on its side.
+MODAL_GPUS = ("T4", "L4", "A10", "A10G", "A100", "A100-40GB", "A100-80GB", "L40S", "H100", "H100!", "H200", "B200")
+MODAL_MAX_TIMEOUT = 24 * 3600  # Modal's limit for one function call
 
 
 class ParamsError(ValueError):
@@ -102,6 +107,30 @@ class EvalParams:
 
 
 @dataclass(frozen=True)
+class DockerParams:
+    image: str  # the tag `docker build -t` gave the project's image; never pulled
+
+
+@dataclass(frozen=True)
+class StageTimeouts:
+    """Seconds one call of each subcommand may run on Modal."""
+    download: int
+    tokenize: int
+    pretrain: int
+    finetune: int
+    eval: int
+    run: int
+    bench: int
+
+
+@dataclass(frozen=True)
+class ModalParams:
+    gpu: str
+    volume: str
+    timeouts: StageTimeouts
+
+
+@dataclass(frozen=True)
 class Params:
     model: str
     pretrain_data: str
@@ -119,6 +148,9 @@ class Params:
     pretrain: PretrainParams
     finetune: FinetuneParams
     eval: EvalParams
+    backend: str  # where stages run; not a stage dependency (outputs do not depend on it)
+    docker: DockerParams
+    modal: ModalParams
 
     def size(self, name: str | None = None) -> ModelSize:
         return self.sizes[name or self.model]
@@ -225,6 +257,7 @@ def validate(p: Params) -> Params:
     _choice("qasrl_version", p.qasrl_version, QASRL_VERSIONS)
     _choice("task", p.task, TASKS)
     _choice("pretrain.device", p.pretrain.device, DEVICES)
+    _choice("backend", p.backend, BACKENDS)
     parse_samples(p.finetune_samples)
     check_seeds(p.seeds)
     if p.source == "local" and not p.local_dir:
@@ -260,7 +293,22 @@ def validate(p: Params) -> Params:
     _positive("eval.max_answer_length", p.eval.max_answer_length)
     for key in ("eval_interval", "eval_batches", "checkpoint_interval", "micro_batches", "grad_clip"):
         _positive(f"pretrain.{key}", getattr(p.pretrain, key))
+    validate_backends(p)
     return p
+
+
+def validate_backends(p: Params) -> None:
+    if not re.fullmatch(r"[\w][\w.:/@-]*", p.docker.image):
+        raise ParamsError(f"docker.image: {p.docker.image!r} is not an image tag (e.g. emergence:latest)")
+    gpu, _, count = p.modal.gpu.partition(":")
+    if gpu.upper() not in MODAL_GPUS or (count and not (count.isdigit() and int(count) > 0)):
+        raise ParamsError(f"modal.gpu: {p.modal.gpu!r} is not one of {', '.join(MODAL_GPUS)} (optionally :count)")
+    if not re.fullmatch(r"[\w.-]{1,63}", p.modal.volume):
+        raise ParamsError(f"modal.volume: {p.modal.volume!r} is not a Volume name (letters, digits, . _ -; at most 63)")
+    for field in dataclasses.fields(StageTimeouts):
+        seconds = getattr(p.modal.timeouts, field.name)
+        if not 10 <= seconds <= MODAL_MAX_TIMEOUT:
+            raise ParamsError(f"modal.timeouts.{field.name}: {seconds} s is outside Modal's 10..{MODAL_MAX_TIMEOUT} s")
 
 
 def from_dict(data: dict) -> Params:

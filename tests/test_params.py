@@ -62,6 +62,19 @@ BAD = [
     ("tokenizer.vocab_size", 100, "tokenizer.vocab_size: 100 is below"),
     ("local_dir", 3, "local_dir: expected str, got 3"),
     ("learning_rate", 0.1, "learning_rate: unknown key"),
+    ("backend", "cloud", "backend: 'cloud' is not one of local, docker, modal"),
+    ("backend", DELETE, "backend: missing key"),
+    ("docker.image", "", "docker.image: '' is not an image tag"),
+    ("docker.image", "emergence latest", "docker.image: 'emergence latest' is not an image tag"),
+    ("modal.gpu", "A11G", "modal.gpu: 'A11G' is not one of T4, L4, A10, A10G"),
+    ("modal.gpu", "A10G:0", "modal.gpu: 'A10G:0' is not one of"),
+    ("modal.gpu", "h100:2", None),  # Modal upper-cases the type; a count is allowed
+    ("modal.volume", "my volume", "modal.volume: 'my volume' is not a Volume name"),
+    ("modal.timeouts.pretrain", 5, "modal.timeouts.pretrain: 5 s is outside Modal's 10..86400 s"),
+    ("modal.timeouts.run", 90000, "modal.timeouts.run: 90000 s is outside"),
+    ("modal.timeouts.eval", 60.5, "modal.timeouts.eval: expected int, got 60.5"),
+    ("modal.timeouts.train", 60, "modal.timeouts.train: unknown key"),
+    ("modal.timeouts.bench", DELETE, "modal.timeouts.bench: missing key"),
 ]
 
 
@@ -90,6 +103,8 @@ def test_cli_flags_are_validated_like_params(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "finetune_samples: 0" in result.output
     result = CliRunner().invoke(main, ["finetune", "--mode", "full", "--freeze", "true"])
     assert result.exit_code == 2 and "contradicts" in result.output
+    result = CliRunner().invoke(main, ["--backend", "cloud", "download"])
+    assert result.exit_code == 2 and "'cloud' is not one of 'local', 'docker', 'modal'" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
 
 
