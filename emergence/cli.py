@@ -193,9 +193,14 @@ def do_pretrain(p: params_mod.Params, size: str, data: str) -> dict:
     return metrics
 
 
+def lm_options(fn):
+    """The flags that pick one pretrained LM, shared by pretrain and probe."""
+    fn = click.option("--data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data (default: `pretrain_data`).")(fn)
+    return click.option("--size", type=click.Choice(SIZES), help="Model preset (default: `model`).")(fn)
+
+
 @main.command()
-@click.option("--size", type=click.Choice(SIZES), help="Model preset (default: `model`).")
-@click.option("--data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data (default: `pretrain_data`).")
+@lm_options
 @click.pass_context
 @user_errors
 def pretrain(ctx, size, data):
@@ -297,8 +302,7 @@ def eval_(ctx, size, data, mode, freeze, samples):
 
 
 @main.command()
-@click.option("--size", type=click.Choice(SIZES), help="Model preset of the LM (default: `model`).")
-@click.option("--data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data of the LM.")
+@lm_options
 @click.pass_context
 @user_errors
 def probe(ctx, size, data):

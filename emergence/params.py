@@ -119,6 +119,7 @@ class StageTimeouts:
     pretrain: int
     finetune: int
     eval: int
+    probe: int
     run: int
     bench: int
 

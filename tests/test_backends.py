@@ -28,7 +28,7 @@ from emergence.cli import main
 from conftest import micro_params
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("download", "tokenize", "pretrain", "finetune", "eval")
+STAGES = ("download", "tokenize", "pretrain", "finetune", "eval", "probe")
 
 
 @pytest.fixture()
@@ -188,7 +188,7 @@ def test_modal_functions_take_gpu_timeout_and_volume_from_params():
 def test_stage_table_lists_the_paths_dvc_yaml_lists():
     p = params_mod.load(ROOT / "params.yaml")
     values = {"model": p.model, "pretrain_data": p.pretrain_data, "freeze": str(p.freeze).lower(),
-              "finetune_samples": str(p.finetune_samples)}
+              "finetune_samples": str(p.finetune_samples), "task": p.task}
     values |= {"item.size": p.model, "item.data": p.pretrain_data, "item.freeze": values["freeze"],
                "item.samples": values["finetune_samples"]}
     text = re.sub(r"\$\{([\w.]+)\}", lambda m: values.get(m.group(1), m.group(0)), (ROOT / "dvc.yaml").read_text())
@@ -380,7 +380,7 @@ def test_modal_stage_round_trip_uploads_only_new_inputs_and_brings_outputs_back(
     args = ["--params", "params.yaml", "--backend", "local", "download"]
     result = modal_app.call(Local(modal_app.stage), "emergence download", args, digests, list(files.outputs), "v")
     assert volume.commits == 1 and set(result["files"]) == {
-        f"data/raw/{c}/{s}.jsonl" for c in ("wiki", "nq", "qasrl") for s in ("train", "validation")} | {
+        f"data/raw/{c}/{s}.jsonl" for c in ("wiki", "nq", "qasrl", "squad") for s in ("train", "validation")} | {
         "data/raw/manifest.json"}
     modal_app.fetch_outputs(volume, result["files"], files.outputs, project)
     manifest = json.loads((project / "data/raw/manifest.json").read_text())

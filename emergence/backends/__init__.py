@@ -44,19 +44,24 @@ def stage_files(command: str, p: Params, flags: dict) -> StageFiles:
     run = finetune_name(p)
     finetuned = [MODELS / "finetune" / run, *with_curves(METRICS / "finetune" / f"{run}.json", "-loss.csv")]
     tokenizer = TOKENS / "tokenizer.json"
+    qa_train, qa_validation = RAW / p.task / "train.jsonl", RAW / p.task / "validation.jsonl"
+    probed = with_curves(METRICS / "probe.json", "-layers.csv", "-time.csv")
     table: dict[str, tuple[list, list, bool]] = {
         "download": ([], [RAW], False),
-        "tokenize": ([RAW], [TOKENS], False),
+        "tokenize": ([RAW / "wiki", RAW / "nq"], [TOKENS], False),
         "pretrain": ([TOKENS], pretrained, True),
-        "finetune": ([lm, RAW / "qasrl" / "train.jsonl", tokenizer], finetuned, True),
-        "eval": ([MODELS / "finetune" / run, RAW / "qasrl" / "validation.jsonl", tokenizer],
+        "finetune": ([lm, qa_train, tokenizer], finetuned, True),
+        "eval": ([MODELS / "finetune" / run, qa_validation, tokenizer],
                  [METRICS / "eval.json", METRICS / "predictions.json"], True),
+        "probe": ([lm, qa_train, qa_validation, tokenizer], probed, True),
     }
     if command == "run":  # the whole chain: reuses data/ (and the LM with --skip-pretrain) when present
         reused = [path for path in (RAW, TOKENS) if path.exists()] + ([lm] if flags.get("skip_pretrain") else [])
         produced = [RAW, TOKENS] + ([] if flags.get("skip_pretrain") else pretrained)
         if not flags.get("skip_finetune"):
             produced += finetuned + [METRICS / "eval.json", METRICS / "predictions.json"]
+        if flags.get("with_probe"):
+            produced += probed
         table["run"] = (reused, produced, True)
     if command == "bench":
         table["bench"] = ([], [project_path(flags["json_path"])] if flags.get("json_path") else [], True)

@@ -133,7 +133,6 @@ def qasrl_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
     """
     examples: list[QAExample] = []
     per_sentence: dict[str, int] = {}
-    n_answers = n_unfound = n_unanswerable = 0
     for rec in records:
         sent_id = rec["sent_id"]
         k = per_sentence.get(sent_id, 0)
@@ -145,12 +144,6 @@ def qasrl_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
         answers = tuple(rec["answers"])
         starts = tuple(align_answer(tokens, pred, a) for a in answers)
         question = question_text(rec["question"])
-
-        n_answers += len(answers)
-        n_unfound += sum(1 for s in starts if s < 0)
-        if all(s < 0 for s in starts):
-            n_unanswerable += 1
-
         examples.append(
             QAExample(
                 id=f"{sent_id}-{k}",
@@ -162,13 +155,18 @@ def qasrl_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
                 question_word=question_word(question),
             )
         )
-    stats = {
+    return examples, alignment_stats(examples)
+
+
+def alignment_stats(examples: list[QAExample]) -> dict:
+    """``n_questions``, ``n_answers`` (gold texts in total), ``n_answers_unfound`` (texts not
+    located in their context) and ``n_questions_unanswerable`` (no text located)."""
+    return {
         "n_questions": len(examples),
-        "n_answers": n_answers,
-        "n_answers_unfound": n_unfound,
-        "n_questions_unanswerable": n_unanswerable,
+        "n_answers": sum(len(ex.answers) for ex in examples),
+        "n_answers_unfound": sum(s < 0 for ex in examples for s in ex.answer_starts),
+        "n_questions_unanswerable": sum(all(s < 0 for s in ex.answer_starts) for ex in examples),
     }
-    return examples, stats
 
 
 def training_answer(ex: QAExample) -> tuple[str, int] | None:
@@ -235,26 +233,16 @@ def squad_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
     stats mean the same as for QA-SRL.
     """
     examples: list[QAExample] = []
-    n_answers = n_unfound = n_unanswerable = 0
     for rec in records:
         context = rec["context"]
         texts = tuple(rec["answers"]["text"])
         starts = tuple(s if context[s : s + len(t)] == t else -1
                        for t, s in zip(texts, rec["answers"]["answer_start"]))
-        n_answers += len(texts)
-        n_unfound += sum(1 for s in starts if s < 0)
-        n_unanswerable += all(s < 0 for s in starts)
         question = rec["question"].strip()
         examples.append(QAExample(id=rec["id"], question=question, context=context, answers=texts,
                                   answer_starts=starts, predicate_idx=-1,
                                   question_word=question_word(question)))
-    stats = {
-        "n_questions": len(examples),
-        "n_answers": n_answers,
-        "n_answers_unfound": n_unfound,
-        "n_questions_unanswerable": n_unanswerable,
-    }
-    return examples, stats
+    return examples, alignment_stats(examples)
 
 
 def validate_squad_record(rec: dict, path: str | Path, line_no: int) -> None:
