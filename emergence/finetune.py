@@ -105,13 +105,18 @@ def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[
     A frozen LM runs without autograd, or is skipped for its cached hidden states."""
     for group in optimizer.param_groups:
         group["lr"] = lr
-    mask, start_pos, end_pos = (inputs[k][idx].to(device) for k in ("context_mask", "start", "end"))
+    # Trim the batch to its own longest window: the columns after it are padding in every row,
+    # which causal attention never lets a real token see, so dropping them changes no result
+    # but saves their compute (the collated tensors are padded to the longest window of all).
+    T = int(inputs["length"][idx].max())
+    mask = inputs["context_mask"][idx, :T].to(device)
+    start_pos, end_pos = (inputs[k][idx].to(device) for k in ("start", "end"))
     with autocast(device):
         if cache is not None:
-            hidden = cache[idx].to(device)
+            hidden = cache[idx, :T].to(device)
         else:
             with torch.set_grad_enabled(not freeze):
-                hidden = model.features(inputs["ids"][idx].to(device))
+                hidden = model.features(inputs["ids"][idx, :T].to(device))
         start, end = model.span_logits(hidden)
     loss = span_loss(start.float(), end.float(), mask, start_pos, end_pos)
     loss.backward()

@@ -89,6 +89,7 @@ def collate(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
         "context_mask": context,
         "start": torch.tensor([w.start for w in windows]),
         "end": torch.tensor([w.end for w in windows]),
+        "length": torch.tensor([len(w.ids) for w in windows]),
     }
 
 

@@ -124,3 +124,28 @@ def test_an_interrupted_finetune_resumes_to_the_same_weights_and_metrics(micro, 
     assert resumed.pop("resumed_from_step") == 5 and not resume_dir.exists()
     assert results_only(resumed) == results_only(straight)
     assert (micro / "r/model.safetensors").read_bytes() == (micro / f"straight-{freeze}/model.safetensors").read_bytes()
+
+
+def test_a_step_on_a_batch_trimmed_to_its_longest_window_equals_the_padded_step(micro):
+    # finetune_step trims the batch to its own longest window; the padding it drops is invisible
+    # to causal attention and masked from the loss, so the step is the same as without trimming.
+    from emergence.finetune import finetune_step
+    from emergence.model import SpanQA
+    from emergence.windows import collate, make_windows, pad_id
+    tok = tokens.load_tokenizer(micro / "tokens")
+    examples, _ = qasrl_to_examples(read_qasrl(micro / "raw/qasrl/train.jsonl"))
+    windows = make_windows(examples, tok, 64, 16, labelled_only=True)
+    rows = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))[:8]  # the shortest 8
+    padded = collate(windows, pad_id(tok))                        # padded to the longest of all
+    trimmed_by_hand = collate([windows[i] for i in rows], pad_id(tok))
+    assert trimmed_by_hand["ids"].shape[1] < padded["ids"].shape[1]
+    losses, heads = [], []
+    for inputs, idx in ((padded, torch.tensor(rows)), (trimmed_by_hand, torch.arange(8))):
+        lm, _ = load_lm(micro / "pre")
+        torch.manual_seed(0)
+        model = SpanQA(lm)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        losses.append(finetune_step(model, opt, inputs, idx, 1e-3, False, torch.device("cpu")).item())
+        heads.append(model.head.weight.detach().clone())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+    assert torch.allclose(heads[0], heads[1], atol=1e-7)
