@@ -16,6 +16,7 @@ import contextlib
 import ctypes
 import functools
 import json
+import os
 import platform
 import sys
 import time
@@ -74,6 +75,11 @@ def user_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except BrokenPipeError:
+            # The reader went away (`emergence grid | head`): not an error of ours. Point stdout
+            # at /dev/null so the interpreter's final flush does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except ParamsError as err:
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
             sys.exit(2)

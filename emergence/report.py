@@ -491,12 +491,15 @@ def render_plots(report: Report, directory: Path) -> list[Path]:
 
 
 def write_report(rec: dict[str, list[dict]], out: str | Path) -> Report:
-    """metrics/report.md and its PNGs in metrics/report/ (the folder named after the file)."""
-    from emergence.files import write_text
+    """metrics/report.md and its PNGs in metrics/report/ (the folder named after the file), with
+    runs.json beside them: every record the report was built from, each naming its source
+    (experiment and commit), so its numbers stay traceable where the experiments are not."""
+    from emergence.files import write_json, write_text
     out = Path(out)
     report = build(rec)
     plot_dir = out.with_suffix("")
     render_plots(report, plot_dir)
+    write_json(plot_dir / "runs.json", rec)
     n_runs = len({r["source"] for kind in rec.values() for r in kind})
     write_text(out, markdown(report, plot_dir.name, n_runs))
     return report

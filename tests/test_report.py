@@ -240,7 +240,9 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     md = out.read_text()
     titles = re.findall(r"^## \d+\. (.+)$", md, flags=re.M)
     assert [any(t.startswith(s) for t in titles) for s in SECTIONS] == [True] * len(SECTIONS)
-    assert sorted(p.name for p in (tmp_path / "metrics" / "report").iterdir()) == sorted(PLOTS)
+    assert sorted(p.name for p in (tmp_path / "metrics" / "report").iterdir()) == sorted(PLOTS + ["runs.json"])
+    # the records the report read, as read: a copy that outlives the experiments
+    assert json.loads((tmp_path / "metrics" / "report" / "runs.json").read_text()) == json.loads(json.dumps(records))
     for name in PLOTS:
         assert f"](report/{name})" in md
         assert (tmp_path / "metrics" / "report" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
