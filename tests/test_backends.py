@@ -469,8 +469,10 @@ def test_image_runs_help_and_a_micro_pipeline_with_the_same_metrics_as_local(pro
         for stage in STAGES:
             result = CliRunner().invoke(main, ["--backend", backend, stage])
             assert result.exit_code == 0, (backend, stage, result.output)
-        metrics[backend] = json.loads((project / "metrics/eval.json").read_text())
+        metrics[backend] = {name: json.loads((project / "metrics" / name).read_text())
+                            for name in ("eval.json", "probe.json")}
         shutil.rmtree(project / "data"), shutil.rmtree(project / "models"), shutil.rmtree(project / "metrics")
-    timing = {"finetune_seconds", "eval_peak_rss_mb"}
-    assert {k: v for k, v in metrics["docker"].items() if k not in timing} == {
-        k: v for k, v in metrics["local"].items() if k not in timing}
+    timing = {"finetune_seconds", "pretrain_seconds", "eval_peak_rss_mb", "probe_seconds", "peak_rss_mb"}
+    for name in ("eval.json", "probe.json"):
+        assert {k: v for k, v in metrics["docker"][name].items() if k not in timing} == {
+            k: v for k, v in metrics["local"][name].items() if k not in timing}, name
