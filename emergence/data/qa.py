@@ -195,6 +195,16 @@ def _is_str_list(x, length: int | None = None) -> bool:
     )
 
 
+def require_fields(rec: dict, where: str, fields: tuple[str, ...], strings: tuple[str, ...]) -> None:
+    """Every field present and the `strings` among them strings, or a ValueError naming it."""
+    for field in fields:
+        if field not in rec:
+            raise ValueError(f"{where}: missing field {field!r}")
+    for field in strings:
+        if not isinstance(rec[field], str):
+            raise ValueError(f"{where}: field {field!r} must be a string, got {type(rec[field]).__name__}")
+
+
 def validate_qasrl_record(rec: dict, path: str | Path, line_no: int) -> None:
     """Check one QA-SRL record; raise ValueError naming path, line and field.
 
@@ -206,12 +216,8 @@ def validate_qasrl_record(rec: dict, path: str | Path, line_no: int) -> None:
     where = f"{path}:{line_no}"
     if not isinstance(rec, dict):
         raise ValueError(f"{where}: record is not a JSON object")
-    for field in ("sentence", "sent_id", "predicate_idx", "predicate", "question", "answers"):
-        if field not in rec:
-            raise ValueError(f"{where}: missing field {field!r}")
-    for field in ("sentence", "sent_id", "predicate"):
-        if not isinstance(rec[field], str):
-            raise ValueError(f"{where}: field {field!r} must be a string, got {type(rec[field]).__name__}")
+    require_fields(rec, where, ("sentence", "sent_id", "predicate_idx", "predicate", "question", "answers"),
+                   strings=("sentence", "sent_id", "predicate"))
     idx = rec["predicate_idx"]
     n_tokens = len(rec["sentence"].split(" "))
     if isinstance(idx, bool) or not isinstance(idx, int):
@@ -248,12 +254,7 @@ def squad_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
 def validate_squad_record(rec: dict, path: str | Path, line_no: int) -> None:
     """Check one SQuAD record; raise ValueError naming path, line and field."""
     where = f"{path}:{line_no}"
-    for field in ("id", "context", "question", "answers"):
-        if field not in rec:
-            raise ValueError(f"{where}: missing field {field!r}")
-    for field in ("id", "context", "question"):
-        if not isinstance(rec[field], str):
-            raise ValueError(f"{where}: field {field!r} must be a string, got {type(rec[field]).__name__}")
+    require_fields(rec, where, ("id", "context", "question", "answers"), strings=("id", "context", "question"))
     answers = rec["answers"]
     if (not isinstance(answers, dict) or not _is_str_list(answers.get("text")) or not answers["text"]
             or not isinstance(answers.get("answer_start"), list)
