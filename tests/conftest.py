@@ -2,6 +2,10 @@ from pathlib import Path
 
 import yaml
 
+from emergence.data import tokens
+from emergence.data.download import write_raw
+from emergence.data.embedded import generate_world
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -16,3 +20,11 @@ def micro_params(**tiny) -> dict:
     p["pretrain"].update(eval_interval=30, eval_batches=2)
     p["finetune"].update(max_length=64, doc_stride=16, epochs=1, min_steps=20, warmup_steps=5, batch_size=16)
     return p
+
+
+def micro_corpus(root: Path, qasrl_sentences: dict[str, int]) -> Path:
+    """A small embedded world under root/raw and its 400-token BPE memmaps under root/tokens."""
+    world = generate_world(0, {"train": 60, "validation": 10}, {"train": 20, "validation": 5}, qasrl_sentences)
+    write_raw(world, root / "raw", {"source": "embedded"})
+    tokens.tokenize(root / "raw", root / "tokens", vocab_size=400, min_frequency=2)
+    return root

@@ -4,10 +4,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from conftest import micro_corpus
 from emergence import params as params_mod
 from emergence.data import tokens
-from emergence.data.download import write_raw
-from emergence.data.embedded import generate_world
 from emergence.data.qa import qasrl_to_examples, read_qasrl
 from emergence.evaluate import evaluate
 from emergence.finetune import few_shot_subset, finetune, load_lm
@@ -22,11 +21,7 @@ EP = params_mod.EvalParams(top_k=10, max_answer_length=20)
 @pytest.fixture(scope="module")
 def micro(tmp_path_factory):
     """Raw data, tokens and an untrained micro LM saved as a pretrain checkpoint."""
-    root = tmp_path_factory.mktemp("micro")
-    world = generate_world(0, {"train": 60, "validation": 10}, {"train": 20, "validation": 5},
-                           {"train": 80, "validation": 20})
-    write_raw(world, root / "raw", {"source": "embedded"})
-    tokens.tokenize(root / "raw", root / "tokens", vocab_size=400, min_frequency=2)
+    root = micro_corpus(tmp_path_factory.mktemp("micro"), {"train": 80, "validation": 20})
     torch.manual_seed(0)
     cfg = GPTConfig(vocab_size=400, context=64, n_layer=1, n_head=2, d_model=16)
     save_checkpoint(root / "pre", weights_for_saving(GPT(cfg)),

@@ -6,10 +6,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from conftest import micro_corpus
 from emergence import params as params_mod
-from emergence.data import tokens
-from emergence.data.download import write_raw
-from emergence.data.embedded import generate_world
 from emergence.evaluate import evaluate
 from emergence.finetune import finetune
 from emergence.model import GPT, GPTConfig, weights_for_saving
@@ -35,11 +33,7 @@ def test_snapshot_steps_are_zero_then_a_geometric_ladder_to_the_end():
 
 @pytest.fixture(scope="module")
 def pretrained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("probe")
-    world = generate_world(0, {"train": 60, "validation": 10}, {"train": 20, "validation": 5},
-                           {"train": 40, "validation": 10})
-    write_raw(world, root / "raw", {"source": "embedded"})
-    tokens.tokenize(root / "raw", root / "tokens", vocab_size=400, min_frequency=2)
+    root = micro_corpus(tmp_path_factory.mktemp("probe"), {"train": 40, "validation": 10})
     pretrain(root / "tokens", root / "pre", root / "pre.json", "tiny", SIZE, "wiki", PP, seed=3,
              resume_dir=root / "resume")
     return root
