@@ -68,14 +68,17 @@ def write_csv(path: str | Path, rows: list[dict]) -> None:
             writer.writerows(rows)
 
 
+def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor]) -> None:
+    """A safetensors file of detached, contiguous CPU copies, written atomically."""
+    with atomic_path(path) as tmp:
+        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp))
+
+
 def save_checkpoint(directory: str | Path, state: dict[str, torch.Tensor], config: dict) -> None:
     """model.safetensors + config.json in `directory`; the config is written last, so a
     directory with a config.json always has its weights."""
-    directory = Path(directory)
-    tensors = {k: v.detach().contiguous().cpu() for k, v in state.items()}
-    with atomic_path(directory / "model.safetensors") as tmp:
-        save_file(tensors, str(tmp))
-    write_json(directory / "config.json", config)
+    save_tensors(Path(directory) / "model.safetensors", state)
+    write_json(Path(directory) / "config.json", config)
 
 
 def load_checkpoint(directory: str | Path) -> tuple[dict[str, torch.Tensor], dict]:

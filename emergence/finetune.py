@@ -156,9 +156,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     batch_size, steps = schedule(len(windows), fp)
     pad = pad_id(tok)
     full = collate(windows, pad)
-    cache = None
-    if freeze and len(windows) * full["ids"].shape[1] * d * 4 <= FEATURE_CACHE_BYTES:
-        cache = lm_features(model, windows, pad, device)
+    cache = frozen_features(model, windows, full, pad, device) if freeze else None
 
     rng = np.random.default_rng(seed)
     order, cursor = rng.permutation(len(windows)), 0
@@ -242,6 +240,14 @@ def file_digest(path: Path) -> str:
 
 
 @torch.no_grad()
+def frozen_features(model: SpanQA, windows, full: dict, pad: int, device: torch.device) -> torch.Tensor | None:
+    """The frozen head's input features for every window, or None when they would not fit in
+    FEATURE_CACHE_BYTES (then each step runs the frozen LM on its batch)."""
+    if len(windows) * full["ids"].shape[1] * model.lm.cfg.d_model * 4 > FEATURE_CACHE_BYTES:
+        return None
+    return lm_features(model, windows, pad, device)
+
+
 def lm_features(model: SpanQA, windows, pad: int, device: torch.device, batch: int = 256) -> torch.Tensor:
     """The head's input features (N, T, C) for every window, padded to the longest, computed
     once (the frozen LM cannot change). Windows are run in order of length so each batch pads

@@ -105,7 +105,8 @@ class GPT(nn.Module):
             raise ValueError(f"sequence of {T} tokens is longer than the model's context {self.cfg.context}")
         pos = torch.arange(T, device=idx.device)
         x = self.drop(self.wte(idx) + self.wpe(pos))
-        for block in self.blocks[:n_layers]:
+        # slicing a ModuleList builds a new one: only do it when a probe asks for fewer layers
+        for block in self.blocks if n_layers is None else self.blocks[:n_layers]:
             x = block(x)
         return self.ln_f(x)
 

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
 
 from emergence import resume
 from emergence.data.tokens import Progress, open_tokens
-from emergence.files import atomic_path, read_json, save_checkpoint, write_csv, write_json
+from emergence.files import read_json, save_checkpoint, save_tensors, write_csv, write_json
 from emergence.model import GPT, GPTConfig, load_weights, weights_for_saving
 from emergence.params import ModelSize, ParamsError, PretrainParams
 
@@ -165,9 +164,7 @@ def snapshot_steps(max_steps: int, n: int) -> list[int]:
 
 
 def save_snapshot(directory: Path, step: int, model: GPT) -> None:
-    tensors = {k: v.detach().contiguous().cpu() for k, v in weights_for_saving(model).items()}
-    with atomic_path(Path(directory) / f"step-{step:09d}.safetensors") as tmp:
-        save_file(tensors, str(tmp))
+    save_tensors(Path(directory) / f"step-{step:09d}.safetensors", weights_for_saving(model))
 
 
 HUB_WARMUP_FRACTION = 0.02  # of the hub budget's steps

@@ -28,8 +28,8 @@ from emergence.data.qa import read_examples
 from emergence.data.tokens import Progress, load_tokenizer
 from emergence.evaluate import predict, score_run
 from emergence.files import write_csv, write_json
-from emergence.finetune import (FEATURE_CACHE_BYTES, few_shot_subset, finetune_step, freeze_lm, head_lr,
-                                lm_features, load_lm, next_rows, schedule)
+from emergence.finetune import (few_shot_subset, finetune_step, freeze_lm, frozen_features, head_lr, load_lm,
+                                next_rows, schedule)
 from emergence.model import GPT, SpanQA, load_weights
 from emergence.params import EvalParams, FinetuneParams
 from emergence.pretrain import SNAPSHOTS, peak_memory, pick_device
@@ -45,10 +45,7 @@ def probe_f1(lm: GPT, layer: int | None, train: dict, val_examples: list, tok, f
     model = SpanQA(lm, layer).to(device)
     freeze_lm(model)
     model.train(False)
-    d = lm.cfg.d_model
-    cache = None
-    if len(windows) * full["ids"].shape[1] * d * 4 <= FEATURE_CACHE_BYTES:
-        cache = lm_features(model, windows, pad_id(tok), device)
+    cache = frozen_features(model, windows, full, pad_id(tok), device)
     batch_size, steps = schedule(len(windows), fp)
     optimizer = torch.optim.AdamW(model.head.parameters(), lr=fp.lr_frozen, weight_decay=0.0)
     rng = np.random.default_rng(seed)

@@ -15,23 +15,22 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
-from emergence.files import atomic_path, read_json, write_json
+from emergence.files import read_json, save_tensors, write_json
 
 
 def save(directory: Path, step: int, fingerprint: dict, model_tensors: dict[str, torch.Tensor],
          optimizer: torch.optim.Optimizer, rng: np.random.Generator, extra: dict) -> None:
     directory = Path(directory)
     opt = optimizer.state_dict()
-    tensors = {f"model.{k}": v.detach().contiguous().cpu() for k, v in model_tensors.items()}
+    tensors = {f"model.{k}": v for k, v in model_tensors.items()}
     for idx, state in opt["state"].items():
         for name, value in state.items():
-            tensors[f"optim.{idx}.{name}"] = value.detach().contiguous().cpu()
+            tensors[f"optim.{idx}.{name}"] = value
     tensors["torch_rng"] = torch.get_rng_state()
     name = f"step-{step:09d}"
-    with atomic_path(directory / f"{name}.safetensors") as tmp:
-        save_file(tensors, str(tmp))
+    save_tensors(directory / f"{name}.safetensors", tensors)
     write_json(directory / f"{name}.json", {
         "step": step,
         "fingerprint": fingerprint,
