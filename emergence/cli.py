@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import itertools
 import json
 import os
 import platform
@@ -260,10 +261,9 @@ def do_probe(p: params_mod.Params) -> dict:
     table.add_column("F1", justify="right")
     table.add_column("tokens seen", justify="right")
     table.add_column("F1", justify="right")
-    layers, times = list(metrics["f1_by_layer"].items()), list(metrics["f1_by_tokens_seen"].items())
-    for i in range(max(len(layers), len(times))):
-        layer, f1 = layers[i] if i < len(layers) else ("", None)
-        tokens, t_f1 = times[i] if i < len(times) else ("", None)
+    rows = itertools.zip_longest(metrics["f1_by_layer"].items(), metrics["f1_by_tokens_seen"].items(),
+                                 fillvalue=("", None))
+    for (layer, f1), (tokens, t_f1) in rows:
         table.add_row(layer, "" if f1 is None else f"{f1:.1f}", f"{int(tokens):,}" if tokens else "",
                       "" if t_f1 is None else f"{t_f1:.1f}")
     console.print(table)

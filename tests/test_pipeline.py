@@ -43,6 +43,11 @@ def test_download_tokenize_pretrain_finetune_eval(project):
     assert last < first - 1.0  # the loss falls
     assert (project / "models/pretrain/tiny-wiki/model.safetensors").exists()
 
+    out = invoke("probe").output
+    probed = json.loads((project / "metrics/probe.json").read_text())
+    assert list(probed["f1_by_layer"]) == ["0", "1", "2"] and "by tokens seen" in out
+    assert probed["selectivity"] == round(probed["frozen_f1"] - probed["random_init_f1"], 3)
+
     invoke("finetune", "--mode", "frozen", "--samples", "50")
     ft = json.loads((project / "metrics/finetune/tiny-wiki-freeze-true-50.json").read_text())
     assert ft["trainable_params"] == 2 * 32 + 2 and ft["n_questions"] == 50
