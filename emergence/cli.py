@@ -35,6 +35,7 @@ from emergence.data.hub import SourceError
 from emergence.params import BACKENDS, PRETRAIN_DATA, SIZES, ParamsError
 
 RAW = Path("data/raw")
+SOURCE_FINGERPRINT = Path("data/source.json")
 TOKENS = Path("data/tokens")
 MODELS = Path("models")
 METRICS = Path("metrics")
@@ -162,6 +163,20 @@ def main(ctx: click.Context, params_path: str, backend: str | None) -> None:
 
 
 # --- stages --------------------------------------------------------------------------------
+
+@main.command()
+@click.pass_context
+@user_errors
+def fingerprint(ctx):
+    """Write data/source.json: the sha256 of every file a `source: local` download reads.
+
+    Always runs here, whatever the backend: it reads this machine's mirror."""
+    p = params_mod.load(ctx.obj["params"], backend="local")
+    from emergence.data.download import fingerprint as run_fingerprint
+    out = run_fingerprint(p, SOURCE_FINGERPRINT)
+    console.print(f"{SOURCE_FINGERPRINT}: source {p.source}" +
+                  (f", {len(out['files'])} files under {p.local_dir}" if "files" in out else ""))
+
 
 @main.command()
 @click.option("--source", type=click.Choice(params_mod.SOURCES), help="Override `source`.")

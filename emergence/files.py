@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import torch
-from safetensors.torch import load_file, save_file
+if TYPE_CHECKING:  # torch and safetensors are imported where tensors are saved, so that the
+    import torch   # light stages (download, report) never pay for importing torch
 
 
 @contextlib.contextmanager
@@ -68,8 +69,18 @@ def write_csv(path: str | Path, rows: list[dict]) -> None:
             writer.writerows(rows)
 
 
+def sha256_file(path: str | Path, block: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor]) -> None:
     """A safetensors file of detached, contiguous CPU copies, written atomically."""
+    from safetensors.torch import save_file
     with atomic_path(path) as tmp:
         save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp))
 
@@ -82,6 +93,7 @@ def save_checkpoint(directory: str | Path, state: dict[str, torch.Tensor], confi
 
 
 def load_checkpoint(directory: str | Path) -> tuple[dict[str, torch.Tensor], dict]:
+    from safetensors.torch import load_file
     directory = Path(directory)
     config = read_json(directory / "config.json")
     weights = directory / "model.safetensors"

@@ -15,7 +15,6 @@ batch_size)), so 10 examples still see min_steps updates.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ import torch
 from emergence import resume
 from emergence.data.qa import QAExample, read_examples, training_answer
 from emergence.data.tokens import Progress, load_tokenizer
-from emergence.files import load_checkpoint, save_checkpoint, write_csv, write_json
+from emergence.files import load_checkpoint, save_checkpoint, sha256_file, write_csv, write_json
 from emergence.model import GPT, GPTConfig, SpanQA, load_weights, span_loss, weights_for_saving
 from emergence.params import FinetuneParams
 from emergence.pretrain import autocast, peak_memory, pick_device
@@ -164,7 +163,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     start_step = 0
     fingerprint = {"finetune": dataclasses.asdict(fp), "seed": seed, "samples": samples, "freeze": freeze,
                    "task": task,
-                   "pretrained": file_digest(Path(pretrain_dir) / "model.safetensors")}
+                   "pretrained": sha256_file(Path(pretrain_dir) / "model.safetensors")}
     saved = resume.load(resume_dir, fingerprint) if resume_dir else None
     if saved:
         load_weights(model, saved["model"], str(resume_dir))
@@ -228,15 +227,6 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     if resume_dir:
         resume.clear(resume_dir)
     return {**metrics, "resumed_from_step": start_step}
-
-
-def file_digest(path: Path) -> str:
-    """sha256 of a file, read in blocks: ties a resume checkpoint to the exact weights it began from."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @torch.no_grad()

@@ -371,11 +371,13 @@ class Local:
 
 def test_modal_stage_round_trip_uploads_only_new_inputs_and_brings_outputs_back(project, volume):
     from emergence.backends import modal_app
+    from emergence.data.download import fingerprint
     p = params_mod.load("params.yaml")
+    fingerprint(p, project / "data/source.json")   # the stage before download; always runs here
     files = stage_files("download", p, {})
     files = dataclasses.replace(files, inputs=("params.yaml", *files.inputs))
     digests = modal_app.hash_inputs(files.inputs)
-    assert modal_app.upload_missing(volume, digests) == ["params.yaml"]
+    assert sorted(modal_app.upload_missing(volume, digests)) == ["data/source.json", "params.yaml"]
     assert modal_app.upload_missing(volume, digests) == []  # already there: nothing goes up again
     args = ["--params", "params.yaml", "--backend", "local", "download"]
     result = modal_app.call(Local(modal_app.stage), "emergence download", args, digests, list(files.outputs), "v")
@@ -385,7 +387,8 @@ def test_modal_stage_round_trip_uploads_only_new_inputs_and_brings_outputs_back(
     modal_app.fetch_outputs(volume, result["files"], files.outputs, project)
     manifest = json.loads((project / "data/raw/manifest.json").read_text())
     assert manifest["source"] == "embedded" and manifest["records"]["qasrl/validation"] > 30
-    assert {f for f in files_in(project) if (project / f).is_file()} == {"params.yaml", *result["files"]}
+    assert {f for f in files_in(project) if (project / f).is_file()} == {"params.yaml", "data/source.json",
+                                                                         *result["files"]}
     # The next stage's input is this one's output: its blobs are in the Volume already.
     tokenize = stage_files("tokenize", p, {})
     assert modal_app.upload_missing(volume, modal_app.hash_inputs(tokenize.inputs)) == []

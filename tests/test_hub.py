@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from emergence.data import hub
-from emergence.data.hub import SourceError, load_world, qasrl2_record, wikitext_articles
+from emergence.data.hub import SourceError, load_world, mirror_fingerprint, qasrl2_record, wanted, wikitext_articles
 from emergence.data.hub_fixture import write_hub_fixture
 from emergence.data.qa import qasrl_to_examples, validate_qasrl_record
 
@@ -156,10 +156,70 @@ def test_local_without_configs_block_is_a_source_error(local, tmp_path):
     root, _, _ = local
     copy = tmp_path / "copy"
     shutil.copytree(root, copy)
-    (copy / "luheng" / "qa_srl" / "README.md").unlink()
+    (copy / "Salesforce" / "wikitext" / "README.md").unlink()
     with pytest.raises(SourceError) as e:
         load_world("local", copy, cache_dir=tmp_path / "cache")
-    assert "luheng/qa_srl" in str(e.value) and "configs:" in str(e.value)
+    assert "Salesforce/wikitext" in str(e.value) and "configs:" in str(e.value)
+
+
+def test_fixture_has_the_hubs_layout(local):
+    """Cards only where the hub's branch has one; QA-SRL as the parquet converter lays it out."""
+    root, _, _ = local
+    assert not (root / "luheng/qa_srl/README.md").exists()
+    assert not (root / "biu-nlp/qa_srl2018/README.md").exists()
+    for repo in ("Salesforce/wikitext", "google-research-datasets/nq_open", "rajpurkar/squad"):
+        assert "configs:" in (root / repo / "README.md").read_text()
+    for split in ("train", "validation", "test"):
+        assert (root / f"luheng/qa_srl/plain_text/{split}/0000.parquet").is_file()
+        assert (root / f"biu-nlp/qa_srl2018/v2/{split}/0000.parquet").is_file()
+    assert sorted(p.name for p in (root / "Salesforce/wikitext/wikitext-103-raw-v1").iterdir()) == [
+        "test-00000-of-00001.parquet", "train-00000-of-00002.parquet", "train-00001-of-00002.parquet",
+        "validation-00000-of-00001.parquet"]
+
+
+def _rewrite_qasrl_sentence(root, old: str, new: str) -> None:
+    """Edit one word in every QA-SRL 1.0 parquet file of a mirror, in place (same card, same names)."""
+    import pyarrow.parquet as pq
+
+    for path in (root / "luheng/qa_srl/plain_text").rglob("*.parquet"):
+        table = pq.read_table(path).to_pylist()
+        for row in table:
+            row["sentence"] = row["sentence"].replace(old, new)
+            row["answers"] = [a.replace(old, new) for a in row["answers"]]
+        schema = pq.read_schema(path)
+        import pyarrow as pa
+        pq.write_table(pa.Table.from_pylist(table, schema=schema), path)
+
+
+def test_local_mirrors_are_read_by_content_not_path(tmp_path):
+    """Two mirrors, and one mirror changed in place, each give their own records through one
+    shared cache folder (datasets alone would serve the first mirror's rows again)."""
+    cache = tmp_path / "cache"
+    alpha = write_hub_fixture(tmp_path / "alpha")
+    beta = write_hub_fixture(tmp_path / "beta")
+    _rewrite_qasrl_sentence(beta, "Lyon", "Paris")
+
+    def sentences(root):
+        world = load_world("local", root, "1.0", cache_dir=cache)
+        return " ".join(r["sentence"] for r in world["qasrl"]["validation"])
+
+    assert "Lyon" in sentences(alpha)
+    assert "Paris" in sentences(beta) and "Lyon" not in sentences(beta)
+    _rewrite_qasrl_sentence(alpha, "Lyon", "Nantes")        # the same folder, new content
+    assert "Nantes" in sentences(alpha)
+
+
+def test_mirror_fingerprint_follows_content(tmp_path):
+    root = write_hub_fixture(tmp_path / "m")
+    specs = wanted("1.0", include_squad=True)
+    before = mirror_fingerprint(root, specs)
+    assert "luheng/qa_srl/plain_text/validation/0000.parquet" in before
+    assert mirror_fingerprint(root, specs) == before
+    _rewrite_qasrl_sentence(root, "Lyon", "Paris")
+    after = mirror_fingerprint(root, specs)
+    changed = {k for k in before if before[k] != after[k]}
+    assert "luheng/qa_srl/plain_text/validation/0000.parquet" in changed
+    assert all(k.startswith("luheng/") for k in changed)   # the other repos are untouched
 
 
 def test_local_source_needs_local_dir():

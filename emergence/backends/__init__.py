@@ -34,7 +34,8 @@ class StageFiles:
 def stage_files(command: str, p: Params, flags: dict) -> StageFiles:
     """The one table of every stage's inputs and outputs; dvc.yaml lists the same paths
     (tests/test_backends.py checks that). `p` already carries the command's flag overrides."""
-    from emergence.cli import METRICS, MODELS, RAW, TOKENS, finetune_name, pretrain_dir, pretrain_metrics
+    from emergence.cli import (METRICS, MODELS, RAW, SOURCE_FINGERPRINT, TOKENS, finetune_name, pretrain_dir,
+                               pretrain_metrics)
 
     def with_curves(metrics: Path, *curves: str) -> list[Path]:
         return [metrics, *(metrics.with_name(metrics.stem + c) for c in curves)]
@@ -47,7 +48,8 @@ def stage_files(command: str, p: Params, flags: dict) -> StageFiles:
     qa_train, qa_validation = RAW / p.task / "train.jsonl", RAW / p.task / "validation.jsonl"
     probed = with_curves(METRICS / "probe.json", "-layers.csv", "-time.csv")
     table: dict[str, tuple[list, list, bool]] = {
-        "download": ([], [RAW], False),
+        "fingerprint": ([], [SOURCE_FINGERPRINT], False),
+        "download": ([SOURCE_FINGERPRINT], [RAW], False),
         "tokenize": ([RAW / "wiki", RAW / "nq"], [TOKENS], False),
         "pretrain": ([TOKENS], pretrained, True),
         "finetune": ([lm, qa_train, tokenizer], finetuned, True),

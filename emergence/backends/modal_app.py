@@ -23,7 +23,6 @@ GPU type, per-stage timeouts and the Volume's name come from params.yaml (`modal
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -41,6 +40,7 @@ from rich.console import Console
 
 from emergence import params as params_mod
 from emergence.backends import BackendError, StageFiles
+from emergence.files import sha256_file
 
 VOLUME_MOUNT = "/vol"    # where the functions see the Volume
 BLOBS = "blobs"          # the DVC way: content-addressed files
@@ -76,14 +76,6 @@ image = project_image(project_root())
 
 def blob_name(digest: str) -> str:
     return f"{BLOBS}/{digest[:2]}/{digest}"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def files_under(path: Path) -> list[Path]:
@@ -126,7 +118,7 @@ def stage(args: list[str], files: dict[str, str], outputs: list[str], volume_nam
         produced = {}
         for out in outputs:
             for path in files_under(work / out):
-                digest = produced[path.relative_to(work).as_posix()] = sha256(path)
+                digest = produced[path.relative_to(work).as_posix()] = sha256_file(path)
                 blob = root / blob_name(digest)
                 if not blob.exists():  # same name, same content: a concurrent writer is harmless
                     blob.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +157,7 @@ def hash_inputs(paths: tuple[str, ...]) -> dict[str, str]:
         if not path.exists():
             raise BackendError(f"{path}: not found, but the stage reads it (run the stage that writes it first)")
         for file in files_under(path):
-            digests[file.as_posix()] = sha256(file)
+            digests[file.as_posix()] = sha256_file(file)
     return digests
 
 
@@ -194,7 +186,7 @@ def fetch_outputs(vol, produced: dict[str, str], outputs: tuple[str, ...], root:
             with open(dest, "wb") as f:
                 for chunk in vol.read_file(blob_name(digest)):
                     f.write(chunk)
-            if sha256(dest) != digest:
+            if sha256_file(dest) != digest:
                 raise BackendError(f"{rel}: the copy from the Volume does not match its hash; no output was replaced")
         for out in outputs:
             staged, target = staging / out, root / out

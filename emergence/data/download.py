@@ -11,6 +11,11 @@ Every source writes the same files, so no later stage knows where the data came 
                                               id, title, context, question, answers{text, answer_start}
                                               (embedded: paragraphs of QA-SRL sentences)
     data/raw/manifest.json                    source, seed and record counts
+
+`fingerprint` runs before it, every time (`always_changed` in dvc.yaml): it writes
+data/source.json, the sha256 of every file a `source: local` download will read. download depends
+on that file, so DVC re-runs download, and everything after it, when a mirror's files change --
+which DVC cannot see on its own, the mirror being outside the repository.
 """
 
 from __future__ import annotations
@@ -32,6 +37,30 @@ def write_raw(world: dict[str, dict[str, list[dict]]], raw_dir: Path, manifest: 
     manifest = {**manifest, "records": counts}
     write_json(Path(raw_dir) / "manifest.json", manifest)
     return manifest
+
+
+def fingerprint(params: Params, path: Path) -> dict:
+    """Write what the download stage will read, by content, to `path`; returns it.
+
+    local: the sha256 of every file of the mirror's repos; embedded: nothing beyond the params
+    (the world is generated from them); hub: the repo ids (the hub's own revisions move on their
+    own; pin them with a local mirror when that matters).
+    """
+    from emergence.data.hub import mirror_fingerprint, wanted
+
+    specs = wanted(params.qasrl_version, include_squad=True)
+    out: dict = {"source": params.source}
+    if params.source == "local":
+        if not params.local_dir:
+            from emergence.data.hub import SourceError
+            raise SourceError("source: local needs local_dir (a folder holding <org>/<name>/ copies of "
+                              "the hub dataset repos); or use source: embedded")
+        out["local_dir"] = params.local_dir
+        out["files"] = mirror_fingerprint(params.local_dir, specs)
+    elif params.source == "hub":
+        out["repos"] = [s.repo_id for s in specs]
+    write_json(path, out)
+    return out
 
 
 def download(params: Params, raw_dir: Path) -> dict:

@@ -12,15 +12,26 @@ Where each corpus comes from (parquet copies on the hub; ``datasets`` 4+ runs no
 
     wiki   Salesforce/wikitext            config wikitext-103-raw-v1   field text, one row per line
     nq     google-research-datasets/nq_open  config nq_open            question, answer (list)
-    qasrl  luheng/qa_srl (1.0)            config plain_text, revision refs/convert/parquet
-           biu-nlp/qa_srl2018 (2.0)       config v2,         revision refs/convert/parquet
+    qasrl  luheng/qa_srl (1.0)            data_dir plain_text, revision refs/convert/parquet
+           biu-nlp/qa_srl2018 (2.0)       data_dir v2,         revision refs/convert/parquet
     squad  rajpurkar/squad                config plain_text            unchanged records
 
-``source="hub"`` calls ``load_dataset(<org>/<name>, config, revision=...)``; ``source="local"``
-makes the same call with the directory ``<local_dir>/<org>/<name>`` in place of the id. That
-directory is a copy of the hub repo: its data files where the hub has them (``LAYOUTS`` below)
-and a README.md whose YAML ``configs:`` block maps the config name to those files, as the hub
-repos' cards do; without that block ``datasets`` knows only a config called ``default``.
+Two layouts, loaded two ways (``HubDataset.card``):
+
+- main branches with a dataset card (Salesforce/wikitext, nq_open, squad): the README.md's YAML
+  ``configs:`` block maps each config to ``<config>/<split>-NNNNN-of-NNNNN.parquet``, so
+  ``load_dataset(<repo or dir>, <config>)``.
+- the parquet-converter branch ``refs/convert/parquet`` (both QA-SRL repos, whose main branches
+  hold only a loading script): ``<config>/<split>/NNNN.parquet`` and no card, so ``datasets``
+  knows only a config called ``default`` and the config folder is passed as
+  ``load_dataset(<repo or dir>, data_dir=<config>)``.
+
+``source="hub"`` calls ``load_dataset`` with the repo id (and revision); ``source="local"``
+makes the same call with the directory ``<local_dir>/<org>/<name>`` in place of the id, which
+holds a copy of that branch's files. ``datasets`` caches a local folder by its path and card,
+not by its files' content, so a changed mirror would be served from the old cache: a local copy
+is therefore loaded into a cache folder named by the sha256 of its files
+(``mirror_fingerprint``), never a shared one.
 
 ``datasets`` is heavy and optional for training, so it is imported inside the functions here.
 Every failure a user can cause (no network, offline mode with nothing cached, a missing or
@@ -31,6 +42,8 @@ the way out (``source: embedded``, or ``source: local`` with ``local_dir``).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import os
 import re
@@ -60,17 +73,59 @@ class HubDataset:
     config: str
     revision: str | None         # None: the repo's default branch
     layout: str                  # data files per split, relative to the repo root
+    card: bool                   # True: a README.md `configs:` block names the config
 
     def files(self, split: str) -> str:
         return self.layout.format(config=self.config, split=split)
 
+    def load_args(self) -> tuple[tuple, dict]:
+        """(args, kwargs) after the path for ``datasets.load_dataset``."""
+        kwargs = {"revision": self.revision} if self.revision else {}
+        if self.card:
+            return (self.config,), kwargs
+        return (), {**kwargs, "data_dir": self.config}
 
-WIKITEXT = HubDataset("Salesforce/wikitext", "wikitext-103-raw-v1", None, "{config}/{split}-*.parquet")
-NQ_OPEN = HubDataset("google-research-datasets/nq_open", "nq_open", None, "{config}/{split}-*.parquet")
-QASRL_1 = HubDataset("luheng/qa_srl", "plain_text", PARQUET_REVISION, "{config}/{split}/*.parquet")
-QASRL_2 = HubDataset("biu-nlp/qa_srl2018", "v2", PARQUET_REVISION, "{config}/{split}/*.parquet")
-SQUAD = HubDataset("rajpurkar/squad", "plain_text", None, "{config}/{split}-*.parquet")
+
+# File lists checked on the hub (huggingface.co/datasets/<repo>/tree/<branch>/<config>):
+#   Salesforce/wikitext main: wikitext-103-raw-v1/{train-0000[01]-of-00002,validation-00000-of-00001,
+#     test-00000-of-00001}.parquet, README.md with configs:
+#   luheng/qa_srl main: README.md and qa_srl.py only (a loading script);
+#     refs/convert/parquet: plain_text/{train,validation,test}/0000.parquet, no card
+#   biu-nlp/qa_srl2018 main: qa_srl2018.py only; refs/convert/parquet: v2/{train,validation,test}/0000.parquet
+#     (and v2_1/...), no card
+WIKITEXT = HubDataset("Salesforce/wikitext", "wikitext-103-raw-v1", None, "{config}/{split}-*.parquet", card=True)
+NQ_OPEN = HubDataset("google-research-datasets/nq_open", "nq_open", None, "{config}/{split}-*.parquet", card=True)
+QASRL_1 = HubDataset("luheng/qa_srl", "plain_text", PARQUET_REVISION, "{config}/{split}/*.parquet", card=False)
+QASRL_2 = HubDataset("biu-nlp/qa_srl2018", "v2", PARQUET_REVISION, "{config}/{split}/*.parquet", card=False)
+SQUAD = HubDataset("rajpurkar/squad", "plain_text", None, "{config}/{split}-*.parquet", card=True)
 QASRL = {"1.0": QASRL_1, "2.0": QASRL_2}
+
+
+def wanted(qasrl_version: str, include_squad: bool) -> list[HubDataset]:
+    """The datasets one download reads, in order."""
+    if qasrl_version not in QASRL:
+        raise ValueError(f"qasrl_version must be one of {sorted(QASRL)}, got {qasrl_version!r}")
+    return [WIKITEXT, NQ_OPEN, QASRL[qasrl_version]] + ([SQUAD] if include_squad else [])
+
+
+def mirror_fingerprint(local_dir: str | os.PathLike, specs: Iterable[HubDataset]) -> dict[str, str]:
+    """sha256 of every file of the local copies of ``specs``, keyed by path under local_dir.
+
+    What a download from ``source: local`` depends on: the DVC stage `fingerprint` writes it,
+    so a mirror whose files change re-runs download and everything after it.
+    """
+    from emergence.files import sha256_file
+
+    out = {}
+    for spec in specs:
+        base = _local_path(spec, local_dir)
+        for f in sorted(p for p in base.rglob("*") if p.is_file() and ".git" not in p.relative_to(base).parts):
+            out[f.relative_to(Path(local_dir)).as_posix()] = sha256_file(f)
+    return out
+
+
+def _digest(files: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
 def load_world(source: str, local_dir: str | os.PathLike | None, qasrl_version: str = "1.0", *,
@@ -88,33 +143,27 @@ def load_world(source: str, local_dir: str | os.PathLike | None, qasrl_version: 
     """
     if source not in ("hub", "local"):
         raise ValueError(f"load_world: source must be 'hub' or 'local', got {source!r}")
-    if qasrl_version not in QASRL:
-        raise ValueError(f"load_world: qasrl_version must be one of {sorted(QASRL)}, got {qasrl_version!r}")
-    wanted = [WIKITEXT, NQ_OPEN, QASRL[qasrl_version]] + ([SQUAD] if include_squad else [])
+    specs = wanted(qasrl_version, include_squad)
 
     if source == "local":
         if not local_dir:
             raise SourceError("source: local needs local_dir (a folder holding <org>/<name>/ copies of "
                               "the hub dataset repos); or use source: embedded")
-        for spec in wanted:   # all missing copies are reported before anything is loaded
+        for spec in specs:   # all missing copies are reported before anything is loaded
             _local_path(spec, local_dir)
     elif not _offline():
-        _check_reachable(wanted[0].repo_id, timeout_s)
+        _check_reachable(specs[0].repo_id, timeout_s)
 
-    world: dict[str, dict[str, list[dict]]] = {}
-    splits = _load(source, WIKITEXT, local_dir, cache_dir)
-    world["wiki"] = {s: wikitext_articles(_column(splits[s], "text")) for s in SPLITS}
-    splits = _load(source, NQ_OPEN, local_dir, cache_dir)
-    world["nq"] = {s: [{"question": r["question"], "answer": list(r["answer"])} for r in _rows(splits[s])]
-                   for s in SPLITS}
     spec = QASRL[qasrl_version]
     convert = qasrl1_record if qasrl_version == "1.0" else qasrl2_record
-    splits = _load(source, spec, local_dir, cache_dir)
-    world["qasrl"] = {s: _qasrl_records(_rows(splits[s]), convert, f"{spec.repo_id}:{s}") for s in SPLITS}
-    if include_squad:
-        splits = _load(source, SQUAD, local_dir, cache_dir)
-        world["squad"] = {s: [squad_record(r) for r in _rows(splits[s])] for s in SPLITS}
-    return world
+    corpora = {
+        "wiki": (WIKITEXT, lambda ds, s: wikitext_articles(_column(ds, "text"))),
+        "nq": (NQ_OPEN, lambda ds, s: [{"question": r["question"], "answer": list(r["answer"])} for r in _rows(ds)]),
+        "qasrl": (spec, lambda ds, s: _qasrl_records(_rows(ds), convert, f"{spec.repo_id}:{s}")),
+        "squad": (SQUAD, lambda ds, s: [squad_record(r) for r in _rows(ds)]),
+    }
+    return {name: _load(source, hub_spec, local_dir, cache_dir, to_records)
+            for name, (hub_spec, to_records) in corpora.items() if hub_spec in specs}
 
 
 # --------------------------------------------------------------------------- record converters
@@ -243,40 +292,54 @@ def _local_path(spec: HubDataset, local_dir) -> Path:
         raise SourceError(
             f"{path} not found: source: local expects a copy of the hub dataset repo {spec.repo_id} "
             f"at <local_dir>/{spec.repo_id}/ with data files "
-            f"{', '.join(spec.files(s) for s in SPLITS)} and a README.md whose YAML configs: block "
-            f"names config {spec.config!r}; or use source: embedded")
+            f"{', '.join(spec.files(s) for s in SPLITS)}"
+            + (f" and a README.md whose YAML configs: block names config {spec.config!r}" if spec.card else "")
+            + "; or use source: embedded")
     return path
 
 
-def _load(source: str, spec: HubDataset, local_dir, cache_dir) -> dict:
-    """``load_dataset`` of one dataset -> {split: Dataset} for SPLITS; errors -> SourceError."""
+def _load(source: str, spec: HubDataset, local_dir, cache_dir, to_records) -> dict[str, list[dict]]:
+    """``load_dataset`` of one dataset -> {split: to_records(Dataset, split)} for SPLITS.
+
+    A local copy goes through a cache folder named by its files' sha256 (under ``cache_dir``, or
+    the ``datasets`` default cache), so the same path with other files is never served stale.
+    Every failure becomes a SourceError.
+    """
     where = str(_local_path(spec, local_dir)) if source == "local" else spec.repo_id
-    kwargs = {"revision": spec.revision}
-    if cache_dir is not None:
-        kwargs["cache_dir"] = str(cache_dir)
+    args, kwargs = spec.load_args()
     try:
         import datasets
 
+        if source == "local":
+            files = mirror_fingerprint(local_dir, [spec])
+            base = Path(cache_dir) if cache_dir is not None else Path(datasets.config.HF_DATASETS_CACHE)
+            kwargs["cache_dir"] = str(base / "emergence-local" / _digest(files)[:24])
+        elif cache_dir is not None:
+            kwargs["cache_dir"] = str(cache_dir)
         # A local copy needs no network: keep datasets offline so it cannot reach for one.
         with _offline_mode(source == "local" or _offline()):
-            loaded = datasets.load_dataset(where, spec.config, **kwargs)
+            loaded = datasets.load_dataset(where, *args, **kwargs)
     except Exception as e:  # noqa: BLE001 -- any failure of the source becomes one clear line
         raise SourceError(_failure(source, spec, where, e)) from e
     missing = [s for s in SPLITS if s not in loaded]
     if missing:
-        raise SourceError(f"{spec.repo_id} (config {spec.config!r}) from {where} has no split "
+        raise SourceError(f"{spec.repo_id} ({_how(spec)}) from {where} has no split "
                           f"{', '.join(missing)} (found {', '.join(loaded)})")
-    return {s: loaded[s] for s in SPLITS}
+    return {s: to_records(loaded[s], s) for s in SPLITS}
+
+
+def _how(spec: HubDataset) -> str:
+    how = f"config {spec.config!r}" if spec.card else f"data_dir {spec.config!r}"
+    return how + (f", revision {spec.revision!r}" if spec.revision else "")
 
 
 def _failure(source: str, spec: HubDataset, where: str, e: Exception) -> str:
     cause = (str(e).strip().splitlines() or [""])[0][:300]
-    what = f"could not load {spec.repo_id} (config {spec.config!r}"
-    what += f", revision {spec.revision!r})" if spec.revision else ")"
+    what = f"could not load {spec.repo_id} ({_how(spec)})"
     if source == "local":
+        card = " and a README.md with its YAML configs: block" if spec.card else ""
         return (f"{what} from {where}: {type(e).__name__}: {cause}. The folder must hold the hub "
-                f"repo's data files ({spec.files('train')}, ...) and a README.md with its YAML "
-                f"configs: block; or use source: embedded")
+                f"repo's data files ({spec.files('train')}, ...){card}; or use source: embedded")
     offline = " in offline mode (HF_HUB_OFFLINE/HF_DATASETS_OFFLINE set) and it is not cached" if _offline() else ""
     return (f"{what} from the Hugging Face hub{offline}: {type(e).__name__}: {cause}. "
             f"Use source: embedded (no download), or source: local with local_dir holding a copy "

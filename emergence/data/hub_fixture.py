@@ -3,6 +3,17 @@
 Used by the tests, and by `emergence hub-fixture DIR`, which writes a folder that
 `dvc exp run -S source=local -S local_dir=DIR` runs the whole study on, offline. Every
 answer occurs in its sentence; the text is tokenized the WikiText way.
+
+The layouts are written down here from the hub's file lists (huggingface.co/datasets/<repo>/tree/
+<branch>/<config>), independently of the loader in hub.py, so a loader that reads a layout the
+hub does not have fails the tests:
+
+    Salesforce/wikitext (main)       README.md with configs:, wikitext-103-raw-v1/
+                                     train-0000{0,1}-of-00002, validation-/test-00000-of-00001.parquet
+    google-research-datasets/nq_open (main)  README.md with configs:, nq_open/{train,validation}-00000-of-00001.parquet
+    rajpurkar/squad (main)           README.md with configs:, plain_text/{train,validation}-00000-of-00001.parquet
+    luheng/qa_srl (refs/convert/parquet)      plain_text/{train,validation,test}/0000.parquet, no README.md
+    biu-nlp/qa_srl2018 (refs/convert/parquet) v2/{train,validation,test}/0000.parquet, no README.md
 """
 
 from __future__ import annotations
@@ -203,13 +214,7 @@ def _readme(configs: dict[str, dict[str, str]]) -> str:
 def write_hub_fixture(root: Path, *, n: int = 1) -> Path:
     """Write tiny parquet copies of the hub repos under ``root/<org>/<name>/``; returns root.
 
-    Layouts as on the hub (each with a README.md `configs:` block, as the hub cards carry):
-    Salesforce/wikitext/wikitext-103-raw-v1/{train,validation,test}-00000-of-00001.parquet,
-    google-research-datasets/nq_open/nq_open/{train,validation}-00000-of-00001.parquet,
-    luheng/qa_srl/plain_text/{train,validation,test}/0000.parquet,
-    biu-nlp/qa_srl2018/v2/{train,validation,test}/0000.parquet (QA-SRL Bank 2.0 fields, with
-    token spans) and rajpurkar/squad/plain_text/{train,validation}-00000-of-00001.parquet.
-    ``n`` repeats every split's content n times (copies after the first get suffixed titles
+    Layouts as in the module docstring (QA-SRL Bank 2.0 with its token spans). ``n`` repeats every split's content n times (copies after the first get suffixed titles
     and ids) for tests that need more text.
     """
     import pyarrow as pa
@@ -217,14 +222,16 @@ def write_hub_fixture(root: Path, *, n: int = 1) -> Path:
 
     root = Path(root)
 
-    def write(repo: str, files: dict[str, dict[str, list]], configs: dict[str, dict[str, str]],
+    def write(repo: str, files: dict[str, dict[str, list]], configs: dict[str, dict[str, str]] | None,
               schema: pa.Schema | None = None) -> None:
+        """The repo's parquet files; a dataset card with `configs:` only where the hub's branch has one."""
         base = root / repo
         for rel, columns in files.items():
             path = base / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(pa.table(columns, schema=schema), path)
-        (base / "README.md").write_text(_readme(configs))
+        if configs is not None:
+            (base / "README.md").write_text(_readme(configs))
 
     def columns(rows: list[dict]) -> dict[str, list]:
         return {k: [r[k] for r in rows] for k in rows[0]}
@@ -232,11 +239,15 @@ def write_hub_fixture(root: Path, *, n: int = 1) -> Path:
     suffix = [""] + [f" ({c})" for c in range(1, n)]
 
     cfg = "wikitext-103-raw-v1"
-    write("Salesforce/wikitext",
-          {f"{cfg}/{s}-00000-of-00001.parquet":
-           {"text": _wikitext_rows([(t + sfx, b) for sfx in suffix for t, b in arts])}
-           for s, arts in _WIKI.items()},
-          {cfg: {s: f"{cfg}/{s}-*" for s in _WIKI}})
+    wiki_files = {}
+    for s, arts in _WIKI.items():
+        rows = _wikitext_rows([(t + sfx, b) for sfx in suffix for t, b in arts])
+        shards = 2 if s == "train" else 1   # the hub's train split is two files
+        cut = len(rows) // shards
+        for k in range(shards):
+            part = rows[k * cut:(k + 1) * cut if k < shards - 1 else len(rows)]
+            wiki_files[f"{cfg}/{s}-{k:05d}-of-{shards:05d}.parquet"] = {"text": part}
+    write("Salesforce/wikitext", wiki_files, {cfg: {s: f"{cfg}/{s}-*" for s in _WIKI}})
 
     write("google-research-datasets/nq_open",
           {f"nq_open/{s}-00000-of-00001.parquet":
@@ -249,7 +260,7 @@ def write_hub_fixture(root: Path, *, n: int = 1) -> Path:
                               ("answers", pa.list_(pa.string()))])
     write("luheng/qa_srl",
           {f"plain_text/{s}/0000.parquet": columns(_qasrl_rows(s, n, v2=False)) for s in _QASRL},
-          {"plain_text": {s: f"plain_text/{s}/*.parquet" for s in _QASRL}}, qasrl_schema)
+          None, qasrl_schema)
 
     qasrl2_schema = pa.schema([("sentence", pa.string()), ("sent_id", pa.string()), ("predicate_idx", pa.int32()),
                                ("predicate", pa.string()), ("is_verbal", pa.bool_()), ("verb_form", pa.string()),
@@ -259,7 +270,7 @@ def write_hub_fixture(root: Path, *, n: int = 1) -> Path:
     write("biu-nlp/qa_srl2018",
           {f"v2/{s}/0000.parquet": {k: [r[k] for r in _qasrl_rows(s, n, v2=True)] for k in fields}
            for s in _QASRL},
-          {"v2": {s: f"v2/{s}/*.parquet" for s in _QASRL}}, qasrl2_schema)
+          None, qasrl2_schema)
 
     answers_type = pa.struct([("text", pa.list_(pa.string())), ("answer_start", pa.list_(pa.int32()))])
     squad_schema = pa.schema([("id", pa.string()), ("title", pa.string()), ("context", pa.string()),
