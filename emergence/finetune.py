@@ -217,9 +217,9 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
         "task": task,
         "seed": seed,
         "pretrain_val_loss": pre_config["val_loss"],
-        "pretrain_seconds": pre_config.get("train_seconds"),
         "pretrain_tokens_seen": pre_config.get("tokens_seen"),
-        **{k: metrics[k] for k in ("total_params", "trainable_params", "finetune_seconds")},
+        # no timings: config.json is inside a DVC-cached output (they live in the metrics file)
+        **{k: metrics[k] for k in ("total_params", "trainable_params")},
     }
     save_checkpoint(out_dir, weights_for_saving(model), config)
     write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)

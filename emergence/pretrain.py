@@ -300,7 +300,8 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         "total_params": n_params,
         "val_loss": val_loss,
         "seed": seed,
-        "train_seconds": metrics["train_seconds"],
+        # no timings here: this file is inside a DVC-cached output, whose hash must depend only on
+        # the weights' inputs (timings live in the metrics file)
         "tokens_seen": metrics["tokens_seen"],
         # step -> tokens seen, for every kept snapshot; the last step's weights are model.safetensors
         "snapshots": {str(k): k * tokens_per_step for k in keep},

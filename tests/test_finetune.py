@@ -77,12 +77,15 @@ def test_same_seed_gives_identical_weights_and_metrics(micro):
     assert results_only(a) == results_only(b)
     wa, wb = load_file(str(micro / "a/model.safetensors")), load_file(str(micro / "b/model.safetensors"))
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    # the DVC-cached output is byte-identical, config.json included (no timings in it)
+    assert [(micro / d / "config.json").read_bytes() for d in "ab"] == [(micro / "a/config.json").read_bytes()] * 2
+    assert (micro / "a/model.safetensors").read_bytes() == (micro / "b/model.safetensors").read_bytes()
     ea = evaluate(micro / "tokens", micro / "a", micro / "raw/qasrl/validation.jsonl", micro / "ea.json",
                   micro / "pa.json", FP, EP, 0, "embedded")
     eb = evaluate(micro / "tokens", micro / "b", micro / "raw/qasrl/validation.jsonl", micro / "eb.json",
                   micro / "pb.json", FP, EP, 0, "embedded")
     assert ea["f1"] == eb["f1"] and ea["exact_match"] == eb["exact_match"]
-    assert json.loads((micro / "pa.json").read_text()) == json.loads((micro / "pb.json").read_text())
+    assert (micro / "pa.json").read_bytes() == (micro / "pb.json").read_bytes()
 
 
 def test_a_checkpoint_that_does_not_match_its_config_is_named(micro, tmp_path):
