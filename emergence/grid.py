@@ -21,7 +21,7 @@ from emergence.params import PRETRAIN_DATA, SIZES
 MODES = ("full", "frozen")
 FEW_SHOT = (10, 50, 100, 500, "all")
 SIZE_CODE = {"tiny": "T", "small": "S", "base": "B", "medium": "M"}
-DATA_CODE = {"wiki": "W", "wiki+nq": "WN"}
+DATA_CODE = {"wiki": "W", "wiki+nq": "WN", "wiki+qa": "WQ", "none": "R"}
 MODE_CODE = {"full": "F", "frozen": "Z"}
 # The study's two rows beyond the 16 on all questions: (size, data, samples), full and frozen.
 EXTRA_ROWS = (("base", "wiki+nq", 100),)

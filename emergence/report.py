@@ -19,8 +19,9 @@ from typing import Callable
 
 from emergence import plots
 from emergence.grid import FEW_SHOT, experiment_id, study_order
-from emergence.params import PRETRAIN_DATA, SIZES
-from emergence.summary import RULE, Estimate, SizeScores, Verdict, estimate, fit_power_law, verdict
+from emergence.params import SIZES
+from emergence.summary import (MIN_SCALING_SIZES, NONE, RULE, STRONG_G, Estimate, SizeScores, Verdict, estimate,
+                               fit_is_descriptive, fit_power_law, smoke_budget, verdict)
 
 HEADLINE_TASK = "qasrl"
 NONE_CELL = "—"
@@ -68,11 +69,11 @@ def group(records, keys: tuple[str, ...], value: Callable[[dict], float | None],
     for r in records:
         v = value(r) if where(r) else None
         if v is not None:
-            found[tuple(r[k] for k in keys)].append((str(r["seed"]), float(v), r["source"]))
+            found[tuple(r[k] for k in keys)].append((r["seed"], float(v), r["source"]))
     out = {}
     for key in sorted(found, key=_key_order):
-        items = sorted(found[key])
-        out[key] = estimate([v for _, v, _ in items], [s for _, _, s in items])
+        items = sorted(found[key], key=lambda item: (str(item[0]), item[1:]))
+        out[key] = estimate([v for _, v, _ in items], [s for _, _, s in items], [seed for seed, _, _ in items])
     return out
 
 
@@ -119,74 +120,215 @@ def _at_all(r) -> bool:
 
 # --- sections ----------------------------------------------------------------------------------
 
-def headline(rec) -> tuple[Section, Verdict, Table]:
-    f1 = group(rec["runs"], ("size", "data", "mode"), _eval("f1"), _at_all)
+def data_source(rec, size: str, data: str) -> str | None:
+    """Where (size, data)'s pretraining text came from (embedded | hub | local): the pretrain
+    record's `source` where it has one, else the eval.json `source` of its runs."""
+    for p in rec["pretrain"]:
+        if (p["size"], p["data"]) == (size, data) and p["metrics"].get("source"):
+            return p["metrics"]["source"]
+    for r in rec["runs"]:
+        if (r["size"], r["data"]) == (size, data) and r["eval"].get("source"):
+            return r["eval"]["source"]
+    return None
+
+
+def strongest_floor(runs, keys: tuple[str, ...]) -> dict[tuple, tuple[str, Estimate]]:
+    """Per identity `keys`: the no-learning floor (eval.json baseline_f1) with the highest mean."""
+    names = list(dict.fromkeys(n for r in runs for n in r["eval"].get("baseline_f1", {})))
+    best: dict[tuple, tuple[str, Estimate]] = {}
+    for n in names:
+        for key, e in group(runs, keys, lambda r, n=n: r["eval"].get("baseline_f1", {}).get(n)).items():
+            if key not in best or e.mean > best[key][1].mean:
+                best[key] = (n, e)
+    return best
+
+
+@dataclass
+class SizeRows:
+    """Everything the verdict table shows for one pretraining-data condition, per size."""
+    data: str
+    sizes: list[str]
+    scores: dict[str, SizeScores]
+    verdict: Verdict
+    scratch: dict[str, Estimate | None]
+    lexical: dict[str, Estimate | None]
+    floor: dict[str, tuple[str, Estimate] | None]
+
+
+def size_rows(rec, data: str) -> SizeRows:
+    """Inputs to the verdict (summary.verdict) for one pretraining condition on QA-SRL, all questions."""
+    runs = [r for r in rec["runs"] if _at_all(r)]
+    f1 = group(runs, ("size", "data", "mode"), _eval("f1"))
+    # A floor or ceiling is a property of the questions (and the seed), not of the model: one value
+    # per seed, from the full runs (the floor gate's comparison), the ceiling from the frozen runs.
+    floors = strongest_floor([r for r in runs if r["mode"] == "full"], ("size", "data"))
+    ceiling = {**group([r for r in runs if r["mode"] == "full"], ("size", "data"), _eval("ceiling_f1")),
+               **group([r for r in runs if r["mode"] == "frozen"], ("size", "data"), _eval("ceiling_f1"))}
     probes = [p for p in rec["probes"] if p["task"] == HEADLINE_TASK]
-    random_init = group(probes, ("size", "data"), _probe("random_init_f1"))
-    selectivity = group(probes, ("size", "data"), _probe("selectivity"))
-    sizes = [s for s in SIZES if any(k[0] == s and k[1] == "wiki" for k in list(f1) + list(random_init))]
-    scores = {s: SizeScores(f1.get((s, "wiki", "full")), f1.get((s, "wiki", "frozen")), selectivity.get((s, "wiki")))
+    control = group(probes, ("size", "data"), _probe("random_init_f1"))
+    lexical = group(probes, ("size", "data"), lambda p: (p["metrics"].get("f1_by_layer") or {}).get("0"))
+    sizes = [s for s in SIZES if any(k[:2] == (s, data) for k in list(f1) + list(control))]
+    scores = {s: SizeScores(full=f1.get((s, data, "full")), frozen=f1.get((s, data, "frozen")),
+                            control=control.get((s, data)),
+                            floor=floors[(s, data)][1].mean if (s, data) in floors else None,
+                            ceiling=ceiling.get((s, data)), smoke=smoke_budget(s, data_source(rec, s, data)))
               for s in sizes}
-    v = verdict(scores)
+    return SizeRows(data, sizes, scores, verdict(scores), {s: f1.get((s, "none", "full")) for s in sizes},
+                    {s: lexical.get((s, data)) for s in sizes}, {s: floors.get((s, data)) for s in sizes})
+
+
+VERDICT_COLUMNS = ["size", "full F1", "scratch F1 (R)", "frozen F1", "control (random init)", "lexical (layer 0)",
+                   "ceiling", "floor", "G [95%]", "G_max", "verdict", "why", "sources"]
+
+
+def verdict_table(t: SizeRows, title: str) -> Table:
     rows = []
-    for s in sizes:
-        full, frozen = scores[s].full, scores[s].frozen
-        ratio = f"{frozen.mean / full.mean:.2f}" if full and frozen and full.mean else NONE_CELL
-        label, why = v.per_size[s]
-        rows.append([s, _cell(full, experiment_id(s, "wiki", "full", "all")),
-                     _cell(frozen, experiment_id(s, "wiki", "frozen", "all")), ratio,
-                     _cell(random_init.get((s, "wiki"))), _cell(selectivity.get((s, "wiki"))), label, why,
-                     _sources(full, frozen, random_init.get((s, "wiki")))])
-    table = Table(["size", "full F1", "frozen F1", "frozen/full", "random-init F1", "selectivity", "verdict", "why",
-                   "sources"], rows, "Headline: QA-SRL F1 on wiki pretraining, all questions (mean [95% interval] (seeds))")
+    for s in t.sizes:
+        sc, result = t.scores[s], t.verdict.per_size[s]
+        floor = t.floor[s]
+        rows.append([s, _cell(sc.full, experiment_id(s, t.data, "full", "all")),
+                     _cell(t.scratch[s], experiment_id(s, "none", "full", "all")),
+                     _cell(sc.frozen, experiment_id(s, t.data, "frozen", "all")), _cell(sc.control),
+                     _cell(t.lexical[s]), _cell(sc.ceiling), f"{floor[1].mean:.1f} ({floor[0]})" if floor else NONE_CELL,
+                     _cell(result.gain, digits=2), _num(result.gain_max, 2), result.label, result.reason,
+                     _sources(sc.full, t.scratch[s], sc.frozen, sc.control, sc.ceiling)])
+    return Table(VERDICT_COLUMNS, rows, title)
+
+
+def headline(rec) -> tuple[Section, Verdict, Table]:
+    t = size_rows(rec, "wiki")
+    v = t.verdict
+    table = verdict_table(t, "Headline: QA-SRL F1 on wiki pretraining, all questions "
+                             "(mean [95% t-interval over seeds] (seeds))")
     section = Section("Headline: does semantic-role understanding emerge?")
-    if not rows:
+    if not t.sizes:
         section.text.append("No QA-SRL runs on wiki pretraining with all questions were found: "
                             "`emergence grid --sizes tiny,small --queue`, then `dvc queue start -j 1`.")
         return section, v, table
     section.text.append(f"**Verdict: {v.overall}** — {v.reason}.")
-    section.text.append("F1 is SQuAD-style token F1 ×100 on the QA-SRL validation questions; each cell is the mean "
-                        "over seeds with its 95% percentile-bootstrap interval of the mean (10,000 resamples) and "
-                        "the experiment ID; random-init F1 and selectivity come from `metrics/probe.json`. With "
-                        "three seeds the bootstrap interval is close to the range of the seeds' values: read it "
-                        "as the spread over seeds, not as a guarantee.")
+    section.text.append("**Primary endpoint:** the normalised gain G = (frozen − C) / (full − C) at each size, with its "
+                        "95% Student-t interval over seeds, read by the rule below. Every other number in this report "
+                        "is secondary: it explains or checks G, and no claim rests on it alone.")
+    section.text.append(
+        "**What the intervals cover.** *Over seeds* (every `mean [lo, hi] (n)` cell): a 95% Student-t interval of the "
+        "mean over training seeds, mean ± t(n−1)·s/√n. It covers training randomness (initialisation, batch order) on "
+        "the fixed validation questions, and there is none with one seed. *Over questions* (the per-run table, "
+        "eval.json `f1_questions_lo`/`f1_questions_hi`): a bootstrap over validation questions clustered by sentence, "
+        "within one run. It covers which questions were asked, not training randomness. Neither interval includes "
+        "the other's uncertainty.")
+    section.text.append(
+        "F1 is SQuAD-style token F1 ×100 on the QA-SRL validation questions. Full: the pretrained LM finetuned whole; "
+        "scratch (R): the same finetuning from random initialisation (pretraining data `none`); frozen: the linear span "
+        "probe on the frozen pretrained LM; control C: that probe on the random-init LM (`metrics/probe.json` "
+        "random_init_f1); lexical: that probe on the pretrained layer 0 (embeddings, probe.json f1_by_layer) — what "
+        "word identity alone gives; ceiling: the best a question-blind head can score (eval.json ceiling_f1); floor: "
+        "the strongest no-learning baseline (eval.json baseline_f1).")
     section.text.append("**The rule.**\n\n" + RULE)
     section.tables.append(table)
-    qasrl = [r for r in rec["runs"] if r["task"] == HEADLINE_TASK]
-    names = list(dict.fromkeys(n for r in qasrl for n in r["eval"].get("baseline_f1", {})))
-    floors = {n: group(qasrl, ("task",), lambda r, n=n: r["eval"].get("baseline_f1", {}).get(n))[(HEADLINE_TASK,)]
-              for n in names}
+    sizes = t.sizes
+    full_runs = [r for r in rec["runs"] if _at_all(r) and r["data"] == "wiki" and r["mode"] == "full"]
+    names = list(dict.fromkeys(n for r in full_runs for n in r["eval"].get("baseline_f1", {})))
+    floors = {n: group(full_runs, ("size",), lambda r, n=n: r["eval"].get("baseline_f1", {}).get(n)) for n in names}
     if floors:
-        section.tables.append(Table(["floor (no learning)", "F1", "sources"],
-                                    [[n, _cell(e), _sources(e)] for n, e in floors.items()],
-                                    "Floors on the same questions (eval.json baseline_f1, over every QA-SRL run)"))
-    bars = {"full": [scores[s].full for s in sizes], "frozen": [scores[s].frozen for s in sizes],
-            "random-init frozen": [random_init.get((s, "wiki")) for s in sizes]}
+        section.tables.append(Table(["size"] + names + ["sources"],
+                                    [[s] + [_cell(floors[n].get((s,))) for n in names] +
+                                     [_sources(*(floors[n].get((s,)) for n in names))] for s in sizes],
+                                    "No-learning floors on the same questions (eval.json baseline_f1 of the full runs; "
+                                    "the floor column above is the strongest)"))
+    sizes = t.sizes
+    bars = {"full": [t.scores[s].full for s in sizes], "frozen": [t.scores[s].frozen for s in sizes],
+            "random-init frozen": [t.scores[s].control for s in sizes]}
+    if any(t.scratch.values()):
+        bars["scratch (R)"] = [t.scratch[s] for s in sizes]
     section.plots.append(Plot("headline.png", "Full vs frozen vs random-init F1 per size (wiki, all questions)",
                               functools.partial(plots.grouped_bars, groups=sizes, series=bars, ylabel="F1",
                                                 title="QA-SRL F1 (wiki pretraining, all questions)")))
     return section, v, table
 
 
+def positive_controls_section(rec) -> Section:
+    """Checks that the probe can find what is there: (a) the probe on the finetuned LM, (b) the
+    verdict when the pretraining text already holds the QA training data."""
+    section = Section("Positive controls (secondary)")
+    runs = [r for r in rec["runs"] if _at_all(r) and r["mode"] == "full"]
+    full = group(runs, ("size", "data"), _eval("f1"))
+    probed = group(runs, ("size", "data"), _eval("finetuned_probe_f1"))
+    section.text.append("**(a) The probe on the finetuned LM.** The same frozen linear probe trained on the features of "
+                        "the fully finetuned LM (eval.json finetuned_probe_f1). The features hold the answer there, so "
+                        f"the probe should approach full F1; where it stays below {STRONG_G:g}× full, probe training, "
+                        "not the representation, limits the frozen score.")
+    if probed:
+        rows = []
+        for key, e in probed.items():
+            f = full.get(key)
+            ratio = e.mean / f.mean if f and f.mean > 0 else None
+            reading = NONE_CELL if ratio is None else ("the probe reaches full" if ratio >= STRONG_G
+                                                       else "probe training is the limit")
+            rows.append([key[0], key[1], _cell(f, experiment_id(key[0], key[1], "full", "all")), _cell(e),
+                         _num(ratio, 2), reading, _sources(f, e)])
+        section.tables.append(Table(["size", "data", "full F1", "probe on finetuned LM", "probe/full", "reading",
+                                     "sources"], rows))
+    else:
+        section.text.append("No probe on a finetuned LM found (eval.json finetuned_probe_f1 on full runs).")
+    section.text.append("**(b) Pretraining text that holds the QA data** (`wiki+qa`, IDs `*-WQ-*`): the QA training "
+                        "questions, sentences and answers as plain text in the pretraining data. If the frozen probe "
+                        "cannot find the answers even here, it would not find them anywhere.")
+    t = size_rows(rec, "wiki+qa")
+    if not t.sizes:
+        section.text.append("No wiki+qa runs found: `emergence grid --data wiki+qa --queue`.")
+        return section
+    section.text.append(f"**Verdict on wiki+qa: {t.verdict.overall}** — {t.verdict.reason}.")
+    if t.verdict.overall == NONE:
+        section.text.append("This is a finding about the probe, not about pretraining: even when the pretraining text "
+                            "holds the very questions and answers, the linear probe on the frozen LM does not recover "
+                            "them, so a 'none' from this probe on wiki says nothing about whether the ability emerged.")
+    section.tables.append(verdict_table(t, "wiki+qa pretraining, all questions (the same rule)"))
+    return section
+
+
+def compare(a: Estimate | None, b: Estimate | None) -> str:
+    """b against a, stated only when their seed intervals separate."""
+    if a is None or b is None:
+        return NONE_CELL
+    if a.lo is None or b.lo is None:
+        return "no interval (one seed)"
+    return "higher" if b.lo > a.hi else "lower" if b.hi < a.lo else "not separated"
+
+
 def data_section(rec) -> Section:
     f1 = group(rec["runs"], ("size", "mode", "data"), _eval("f1"), _at_all)
-    section = Section("Pretraining data: wiki vs wiki+nq")
-    pairs = sorted({k[:2] for k in f1}, key=_key_order)
+    conditions = sorted({k[2] for k in f1} - {"none"} | {"wiki"}, key=study_order)
+    others = [d for d in conditions if d != "wiki"]
+    section = Section("Pretraining data: " + " vs ".join(conditions) if others else "Pretraining data: wiki vs wiki+nq")
+    pairs = sorted({k[:2] for k in f1 if k[2] != "none"}, key=_key_order)
     if not any((s, m, "wiki+nq") in f1 for s, m in pairs):
         section.text.append("No wiki+nq runs found: `emergence grid --data wiki+nq --queue`.")
+    if not others:
         return section
     rows = []
     for s, m in pairs:
-        w, wn = f1.get((s, m, "wiki")), f1.get((s, m, "wiki+nq"))
-        delta = f"{wn.mean - w.mean:+.1f}" if w and wn else NONE_CELL
-        rows.append([s, m, _cell(w, experiment_id(s, "wiki", m, "all")), _cell(wn, experiment_id(s, "wiki+nq", m, "all")),
-                     delta, _sources(w, wn)])
-    section.text.append("Does adding question-answer lines (nq) to the pretraining text change F1? Δ = wiki+nq − wiki.")
-    section.tables.append(Table(["size", "mode", "wiki F1", "wiki+nq F1", "Δ", "sources"], rows))
+        w = f1.get((s, m, "wiki"))
+        cells = [_cell(f1.get((s, m, d)), experiment_id(s, d, m, "all")) for d in conditions]
+        deltas = [f"{f1[(s, m, d)].mean - w.mean:+.1f} ({compare(w, f1[(s, m, d)])})" if w and (s, m, d) in f1
+                  else NONE_CELL for d in others]
+        rows.append([s, m] + cells + deltas + [_sources(w, *(f1.get((s, m, d)) for d in others))])
+    section.text.append("Does other text in pretraining change F1? Δ = condition − wiki, with whether the seed intervals "
+                        "separate; a change is claimed only where they do. Runs with pretraining data `none` (finetuning "
+                        "from random init) are no pretraining condition and are left out.")
+    for d in others:
+        said = {s: compare(f1.get((s, "frozen", "wiki")), f1.get((s, "frozen", d))) for s, m in pairs if m == "frozen"}
+        said = {s: c for s, c in said.items() if c != NONE_CELL}
+        if not said:
+            continue
+        parts = [f"{'raises' if c == 'higher' else 'lowers' if c == 'lower' else 'does not clearly change'} it at "
+                 f"{s}{'' if c in ('higher', 'lower') else f' ({c})'}" for s, c in said.items()]
+        section.text.append(f"{d} vs wiki, frozen probe: " + "; ".join(parts) + ".")
+    section.tables.append(Table(["size", "mode"] + [f"{d} F1" for d in conditions] + [f"Δ {d}" for d in others] +
+                                ["sources"], rows))
     groups = [f"{s} {m}" for s, m in pairs]
     section.plots.append(Plot("data.png", "F1 by pretraining data, per size and mode", functools.partial(
-        plots.grouped_bars, groups=groups, series={d: [f1.get((s, m, d)) for s, m in pairs] for d in PRETRAIN_DATA},
-        ylabel="F1", title="wiki vs wiki+nq (all questions)")))
+        plots.grouped_bars, groups=groups, series={d: [f1.get((s, m, d)) for s, m in pairs] for d in conditions},
+        ylabel="F1", title=" vs ".join(conditions) + " (all questions)")))
     return section
 
 
@@ -271,31 +413,48 @@ def cost_section(rec) -> Section:
         pre_s = ev.get("pretrain_seconds", (p or {}).get("metrics", {}).get("train_seconds"))
         probe_s = (probes.get((r["size"], r["data"], r["seed"], r["task"])) or {}).get("metrics", {}).get("probe_seconds")
         srcs = [r["source"]] + ([p["source"]] if p and "pretrain_seconds" not in ev and p["source"] != r["source"] else [])
-        rows.append([r["id"], str(r["seed"]), r["task"], _num(ev.get("f1"), 1), _num(ev.get("exact_match"), 1),
+        lo, hi = ev.get("f1_questions_lo"), ev.get("f1_questions_hi")
+        over_questions = f"[{lo:.1f}, {hi:.1f}]" if lo is not None and hi is not None else NONE_CELL
+        rows.append([r["id"], str(r["seed"]), r["task"], _num(ev.get("f1"), 1), over_questions,
+                     _num(ev.get("exact_match"), 1),
                      _num(ev.get("trainable_params")), _num(ev.get("total_params")), _num(pre_s, 1),
                      _num(ev.get("finetune_seconds"), 1), _num(probe_s, 1), ", ".join(srcs)])
-    section.text.append("One row per run (experiment ID and seed). Frozen runs train only the span head "
+    section.text.append("One row per run (experiment ID and seed). F1 95% over questions: the eval stage's bootstrap "
+                        "over validation questions clustered by sentence (eval.json f1_questions_lo/hi), the uncertainty "
+                        "from which questions were asked within this one run. Frozen runs train only the span head "
                         "(2·d_model + 2 parameters); times are wall-clock seconds on the machine that ran them.")
-    section.tables.append(Table(["ID", "seed", "task", "F1", "EM", "trainable params", "total params", "pretrain s",
+    section.tables.append(Table(["ID", "seed", "task", "F1", "F1 95% over questions", "EM", "trainable params", "total params", "pretrain s",
                                  "finetune s", "probe s", "sources"], rows))
     return section
 
 
+def _gain_over_random_init(p) -> float | None:
+    """probe.json gain_over_random_init; experiments from before the rename wrote it as `selectivity`."""
+    m = p["metrics"]
+    return m.get("gain_over_random_init", m.get("selectivity"))
+
+
 def controls_section(rec) -> Section:
-    section = Section("Controls: random-init probe and selectivity")
+    section = Section("Controls: random-init probe, gain over random init, lexical baseline (secondary)")
     probes = rec["probes"]
     if not probes:
         section.text.append("No probe runs found (metrics/probe.json): the probe stage has not run.")
         return section
     keys = ("size", "data", "task")
-    frozen, rand, sel = (group(probes, keys, _probe(n)) for n in ("frozen_f1", "random_init_f1", "selectivity"))
+    frozen, rand = (group(probes, keys, _probe(n)) for n in ("frozen_f1", "random_init_f1"))
+    gain = group(probes, keys, _gain_over_random_init)
+    lexical = group(probes, keys, lambda p: (p["metrics"].get("f1_by_layer") or {}).get("0"))
     section.text.append("The same linear probe trained on the frozen LM after pretraining and on the same "
-                        "architecture at random initialisation (same seed). Selectivity = frozen F1 (pretrained) "
-                        "− frozen F1 (random init): what pretraining adds beyond what a probe finds in random features.")
-    section.tables.append(Table(["model", "task", "frozen F1 (pretrained)", "frozen F1 (random init)", "selectivity",
-                                 "sources"],
-                                [[f"{k[0]}-{k[1]}", k[2], _cell(frozen.get(k)), _cell(rand.get(k)), _cell(sel.get(k)),
-                                  _sources(frozen.get(k))] for k in frozen]))
+                        "architecture at random initialisation (same seed). Gain over random init = frozen F1 "
+                        "(pretrained) − frozen F1 (random init): what pretraining adds beyond what a probe finds in "
+                        "random features. (Earlier reports called this selectivity; in the probing literature "
+                        "selectivity, after Hewitt & Liang 2019, is a probe's score minus its score on a control task, "
+                        "which this is not.) Lexical: the probe on the pretrained layer 0, the token and position "
+                        "embeddings, i.e. what word identity alone gives.")
+    section.tables.append(Table(["model", "task", "frozen F1 (pretrained)", "frozen F1 (random init)",
+                                 "gain over random init", "lexical (layer 0)", "sources"],
+                                [[f"{k[0]}-{k[1]}", k[2], _cell(frozen.get(k)), _cell(rand.get(k)), _cell(gain.get(k)),
+                                  _cell(lexical.get(k)), _sources(frozen.get(k))] for k in frozen]))
     return section
 
 
@@ -368,25 +527,39 @@ def scaling_section(rec) -> Section:
         section.text.append("No pretrained models found (metrics/pretrain/<size>-<data>.json).")
         return section
     points, fits, rows = {}, {}, []
-    for d in PRETRAIN_DATA:
-        mine = [p for p in pre if p["data"] == d]
+    for d in sorted({p["data"] for p in pre}, key=study_order):
+        smoke = [p for p in pre if p["data"] == d and smoke_budget(p["size"], data_source(rec, p["size"], d))]
+        mine = [p for p in pre if p["data"] == d and p not in smoke]
+        if smoke:
+            points[f"{d} (smoke budget, not fitted)"] = ([p["metrics"]["total_params"] for p in smoke],
+                                                         [p["metrics"]["val_loss"] for p in smoke])
         if not mine:
             continue
         n = [p["metrics"]["total_params"] for p in mine]
         loss = [p["metrics"]["val_loss"] for p in mine]
-        points[d] = (n, loss)
         fit = fit_power_law(n, loss)
         sizes = sorted({p["size"] for p in mine}, key=study_order)
+        left_out = sorted({p["size"] for p in smoke}, key=study_order)
         srcs = ", ".join(dict.fromkeys(p["source"] for p in mine))
+        descriptive = fit_is_descriptive(len(sizes))
+        status = ("no fit" if not fit else f"descriptive only: {len(sizes)} sizes with full budgets (a scaling law "
+                  f"needs ≥ {MIN_SCALING_SIZES})" if descriptive else f"fit over {len(sizes)} sizes")
+        status += f"; {', '.join(left_out)} left out (smoke budget)" if left_out else ""
+        name = f"{d} (descriptive fit)" if fit and descriptive else d
+        points[name] = (n, loss)
         if fit:
-            fits[d] = fit
-            rows.append([d, f"{fit[0]:.4g}", f"{fit[1]:.4g}", str(len(mine)), ", ".join(sizes), srcs])
+            fits[name] = fit
+            rows.append([d, f"{fit[0]:.4g}", f"{fit[1]:.4g}", str(len(mine)), ", ".join(sizes), status, srcs])
         else:
-            rows.append([d, NONE_CELL, NONE_CELL, str(len(mine)), ", ".join(sizes) + " (the fit needs two sizes)", srcs])
+            rows.append([d, NONE_CELL, NONE_CELL, str(len(mine)), ", ".join(sizes) + " (the fit needs two sizes)",
+                         status, srcs])
     section.text.append("Pretraining validation loss L (nats/token, metrics/pretrain/<size>-<data>.json val_loss) "
                         "against parameters N (total_params), fitted as L = a·N^(−b) by least squares on "
-                        "(log N, log L), every seed a point.")
-    section.tables.append(Table(["data", "a", "b", "points", "sizes", "sources"], rows, "Power-law fit"))
+                        "(log N, log L), every seed a point. Models pretrained on a CPU smoke budget are plotted but "
+                        f"not fitted. With fewer than {MIN_SCALING_SIZES} sizes with full budgets the fit is "
+                        "descriptive: a line through two sizes tests no power law.")
+    section.tables.append(Table(["data", "a", "b", "points", "sizes", "status", "sources"], rows,
+                                "Power-law fit (descriptive where the status says so)"))
     section.plots.append(Plot("scaling.png", "Pretraining validation loss against parameters, with the fit",
                               functools.partial(plots.scaling, points=points, fits=fits)))
     frozen = [r for r in rec["runs"] if _at_all(r) and r["mode"] == "frozen" and r["eval"].get("pretrain_val_loss")]
@@ -425,8 +598,8 @@ def sources_section(rec) -> Section:
 def build(rec: dict[str, list[dict]]) -> Report:
     """All sections from collected records (runs.collect); pure apart from the plots' draw calls."""
     head, v, table = headline(rec)
-    sections = [head, data_section(rec), few_shot_section(rec), loss_section(rec), cost_section(rec),
-                controls_section(rec), layers_section(rec), time_section(rec), question_word_section(rec),
+    sections = [head, positive_controls_section(rec), data_section(rec), few_shot_section(rec), loss_section(rec),
+                cost_section(rec), controls_section(rec), layers_section(rec), time_section(rec), question_word_section(rec),
                 scaling_section(rec), sources_section(rec)]
     return Report(sections, v, table)
 

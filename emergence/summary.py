@@ -1,130 +1,278 @@
-"""Numbers across runs: mean over seeds with a bootstrap interval, the verdict rule, and the
-power-law fit of loss against parameters. Pure functions of plain values."""
+"""Numbers across runs: mean over seeds with a Student-t interval, the verdict rule (version 2),
+and the power-law fit of loss against parameters. Pure functions of plain values.
+
+Why a t-interval: with three seeds a percentile bootstrap of the mean can only return means of
+resamples of those three values, so its interval lies inside their range, and the range of three
+normal draws holds the true mean only 75% of the time (1 − 2·0.5³). The t-interval,
+mean ± t(n−1) · s/√n, covers at its nominal level for normal values whatever n ≥ 2 is. It covers
+one uncertainty: training randomness (initialisation, batch order, subsets) on fixed
+validation questions. Which validation questions were drawn is a second uncertainty, covered by
+the eval stage's per-run bootstrap over questions (clustered by sentence).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from emergence.params import SIZES
 
-N_RESAMPLES = 10_000
 LEVEL = 0.95
 
 
-def bootstrap_interval(values, n_resamples: int = N_RESAMPLES, level: float = LEVEL, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean: resample the values with replacement
-    n_resamples times (seeded), take the (1-level)/2 and (1+level)/2 quantiles of the means."""
+# --- the t-interval --------------------------------------------------------------------------
+
+def _t_two_sided(theta: float, df: int) -> float:
+    """P(|T| ≤ t) for Student's t with integer df, at theta = atan(t/√df): the finite series of
+    Abramowitz & Stegun 26.7.3 (df even) and 26.7.4 (df odd), exact up to rounding."""
+    s, c = math.sin(theta), math.cos(theta)
+    if df % 2 == 0:  # s · (1 + 1/2 c² + 1·3/(2·4) c⁴ + ... up to c^(df−2))
+        term, total = 1.0, 1.0
+        for k in range(1, df // 2):
+            term *= (2 * k - 1) / (2 * k) * c * c
+            total += term
+        return s * total
+    if df == 1:
+        return 2 * theta / math.pi
+    term, total = c, c  # (2/π)(θ + s · (c + 2/3 c³ + 2·4/(3·5) c⁵ + ... up to c^(df−2)))
+    for k in range(1, (df - 1) // 2):
+        term *= (2 * k) / (2 * k + 1) * c * c
+        total += term
+    return 2 / math.pi * (theta + s * total)
+
+
+def t_quantile(level: float, df: int) -> float:
+    """The t with P(|T| ≤ t) = level for Student's t with df degrees of freedom (df ≥ 1, an
+    integer): the two-sided critical value, e.g. 4.303 for level 0.95 and df 2. Bisection on
+    theta = atan(t/√df) in [0, π/2), where the probability is increasing."""
+    if df < 1 or int(df) != df:
+        raise ValueError(f"df must be a positive integer, got {df}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    lo, hi = 0.0, math.pi / 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if _t_two_sided(mid, int(df)) < level else (lo, mid)
+    return math.sqrt(df) * math.tan((lo + hi) / 2)
+
+
+def t_interval(values, level: float = LEVEL) -> tuple[float, float] | None:
+    """mean ± t(n−1) · s/√n (s the sample standard deviation); None with fewer than two values."""
     x = np.asarray(values, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(n_resamples, len(x)))].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
+    if len(x) < 2:
+        return None
+    half = t_quantile(level, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
+    return float(x.mean()) - half, float(x.mean()) + half
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """A mean over seeds; lo/hi the 95% bootstrap interval of the mean (None with one value)."""
+    """A mean over seeds; lo/hi its 95% t-interval (None with one value). `values` and `seeds`
+    keep the per-seed numbers, so quantities of the same seed can be paired."""
     mean: float
     lo: float | None
     hi: float | None
     n: int
     sources: tuple[str, ...] = ()
+    values: tuple[float, ...] = ()
+    seeds: tuple = ()
 
     def text(self, digits: int = 1) -> str:
         if self.lo is None:
             return f"{self.mean:.{digits}f} (n={self.n})"
         return f"{self.mean:.{digits}f} [{self.lo:.{digits}f}, {self.hi:.{digits}f}] (n={self.n})"
 
+    def by_seed(self) -> dict:
+        return dict(zip(self.seeds, self.values)) if len(self.seeds) == len(self.values) else {}
 
-def estimate(values, sources=()) -> Estimate | None:
-    """Mean and interval of the values (one per seed); None when there are none."""
-    values = [float(v) for v in values]
+
+def estimate(values, sources=(), seeds=()) -> Estimate | None:
+    """Mean and t-interval of the values (one per seed); None when there are none."""
+    values = tuple(float(v) for v in values)
     if not values:
         return None
-    mean = float(np.mean(values))
-    lo, hi = bootstrap_interval(values) if len(values) > 1 else (None, None)
-    return Estimate(mean, lo, hi, len(values), tuple(sources))
+    ci = t_interval(values)
+    lo, hi = ci if ci else (None, None)
+    return Estimate(float(np.mean(values)), lo, hi, len(values), tuple(sources), values, tuple(seeds))
 
 
-# --- the verdict -----------------------------------------------------------------------------
+def separated(a: Estimate, b: Estimate) -> bool:
+    """b above a beyond doubt: b.lo > a.hi where both have intervals, else b.mean > a.mean."""
+    if a.hi is not None and b.lo is not None:
+        return b.lo > a.hi
+    return b.mean > a.mean
 
-MIN_FULL_F1 = 20.0   # below this the task was not learned even with full finetuning
-STRONG_RATIO = 0.8   # frozen / full at or above: strong emergence
-NONE_RATIO = 0.5     # below: none
-MIN_SELECTIVITY = 5.0  # F1 points the pretrained probe must beat the random-init probe by
 
-STRONG, PARTIAL, NONE, CANNOT, MISSING = ("strong emergence", "partial", "none",
-                                          "cannot show emergence (full F1 < 20)", "missing runs")
+# --- the verdict, version 2 ------------------------------------------------------------------
+
+MIN_FULL_F1 = 20.0   # the study's own gate: below this full finetuning did not learn the task
+FLOOR_MARGIN = 5.0   # F1 points full's lower bound must clear the strongest no-learning floor by
+STRONG_G = 0.8       # G at or above: strong
+NONE_G = 0.3         # G below: none; in between: partial
+JUMP_G = 0.3         # an adjacent-size step in G this large (intervals separated) is a threshold jump
+SMOKE_SIZES = ("base", "medium")  # the sizes whose embedded-source budget is a CPU smoke budget
+
+MISSING = "missing runs"
+SMOKE = "excluded: smoke budget"
+CANNOT = f"cannot show emergence (full F1 < {MIN_FULL_F1:g})"
+CANNOT_FLOOR = "cannot show emergence (full does not beat the floor)"
+CANNOT_CONTROL = "cannot show emergence (full does not beat the random-init probe)"
+CEILING = "inconclusive: the probe's ceiling"
+INCONCLUSIVE = "inconclusive"
+STRONG, PARTIAL, NONE = "strong emergence", "partial", "none"
 SCALE, MIXED = "scale-dependent", "mixed"
+GATES = (MISSING, SMOKE, CANNOT, CANNOT_FLOOR, CANNOT_CONTROL, CEILING)  # sizes no trend is read from
+
+
+def smoke_budget(size: str, source: str | None) -> bool:
+    """Whether a pretrained model of this size had only a CPU smoke budget: the embedded world
+    runs params.yaml's batch_size × max_steps, a few steps for base and medium."""
+    return source == "embedded" and size in SMOKE_SIZES
+
 
 RULE = f"""\
-Per size, from the mean F1 over seeds on wiki pretraining with all QA training questions:
+Per size, each quantity is a mean over seeds with a {LEVEL:.0%} Student-t interval over seeds: full F1 \
+(pretrained LM, full finetuning), frozen F1 (linear span probe on the frozen pretrained LM), the control C (the same \
+probe on the same architecture at random initialisation; C = 0 where it did not run), the floor (the strongest \
+no-learning baseline on the same questions) and the ceiling (the best a question-blind head can score).
 1. without both a full and a frozen run: **{MISSING}**;
-2. full F1 < {MIN_FULL_F1:g}: **{CANNOT}** (the model never learned the task, so a frozen probe has nothing to match);
-3. where the random-init control ran: selectivity (frozen F1 of the pretrained LM − frozen F1 of the same architecture at random init) < {MIN_SELECTIVITY:g} F1 points: **{NONE}** (the probe, not pretraining, explains the frozen score);
-4. otherwise by ratio = frozen F1 / full F1: ratio ≥ {STRONG_RATIO:g} **{STRONG}**; ratio < {NONE_RATIO:g} **{NONE}**; in between **{PARTIAL}**.
+2. pretrained on a CPU smoke budget ({', '.join(SMOKE_SIZES)} on the embedded source): **{SMOKE}** (flagged, never in a verdict);
+3. full F1 < {MIN_FULL_F1:g}: **{CANNOT}** (the model never learned the task, so a probe has nothing to match);
+4. full F1's lower bound not above floor + {FLOOR_MARGIN:g} F1: **{CANNOT_FLOOR}**;
+5. the normalised gain G = (frozen − C) / (full − C), per seed where a seed has all three, then its mean and \
+t-interval (from the means, without an interval, where no seed pairs); G_max = (ceiling − C) / (full − C) is the most \
+the probe could reach. G_max < {NONE_G:g}: **{CEILING}** (a probe that cannot read the question is "none" by \
+construction); G_max < {STRONG_G:g} is noted: strong was out of reach for this probe;
+6. bands on G: G ≥ {STRONG_G:g} **{STRONG}**; G < {NONE_G:g} **{NONE}**; in between **{PARTIAL}**; when G's interval \
+straddles a band boundary: **{INCONCLUSIVE}**.
 
-Across sizes, over the sizes with a verdict from rule 3 or 4: **{SCALE}** when frozen F1 rises strictly with size (tiny < small < base < medium) and, where there are seeds, each rise clears the intervals (the larger size's lower bound is above the smaller size's upper bound), unless every size is already strong; otherwise the one verdict all sizes share, or **{MIXED}**."""
+Across the sizes judged by rule 6, in order {' < '.join(SIZES)}: a threshold jump is an adjacent step with \
+ΔG ≥ {JUMP_G:g} whose intervals separate (the larger size's lower bound above the smaller's upper bound, where both \
+have one). At the first jump: if every size from it on is strong, **{STRONG} (threshold at <size>)**; otherwise \
+**{SCALE} (jump at <size>)**. Without a jump, when every size is strong: **{STRONG}**. Else a gradual rise (G \
+non-decreasing over two or more sizes, the last size's lower bound above the first's upper bound): **{SCALE}**. \
+Else the one label all sizes share, or **{MIXED}**. A rise is never called when intervals do not separate."""
 
 
 @dataclass(frozen=True)
 class SizeScores:
+    """One size's inputs to the verdict (Estimates over seeds; None where nothing ran)."""
     full: Estimate | None
     frozen: Estimate | None
-    selectivity: Estimate | None = None  # from the probe stage; None when the control did not run
+    control: Estimate | None = None  # random-init probe; None: C = 0
+    floor: float | None = None       # strongest no-learning floor (F1); None: no gate
+    ceiling: Estimate | None = None  # question-blind head; None: no G_max
+    smoke: bool = False
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    label: str
+    reason: str
+    gain: Estimate | None = None    # G
+    gain_max: float | None = None   # G_max
 
 
 @dataclass(frozen=True)
 class Verdict:
     overall: str
     reason: str
-    per_size: dict[str, tuple[str, str]]  # size -> (verdict, reason)
+    per_size: dict[str, SizeResult] = field(default_factory=dict)
 
 
-def size_verdict(s: SizeScores) -> tuple[str, str]:
+def normalised_gain(full: Estimate, frozen: Estimate, control: Estimate | None) -> tuple[Estimate | None, str]:
+    """G = (frozen − C)/(full − C), paired by seed where a seed has all three (C = 0 without a
+    control); from the means, without an interval, where none pairs. None (with the reason)
+    where full does not exceed C."""
+    f, z = full.by_seed(), frozen.by_seed()
+    c = control.by_seed() if control else {s: 0.0 for s in f}
+    seeds = [s for s in f if s in z and s in c]
+    if seeds:
+        if any(f[s] <= c[s] for s in seeds):
+            return None, "full ≤ C for a seed"
+        g = [(z[s] - c[s]) / (f[s] - c[s]) for s in seeds]
+        return estimate(g, seeds=seeds), f"paired over {len(seeds)} seed{'s' * (len(seeds) != 1)}"
+    cm = control.mean if control else 0.0
+    if full.mean <= cm:
+        return None, "full ≤ C"
+    g = (frozen.mean - cm) / (full.mean - cm)
+    return Estimate(g, None, None, 1), "from the means: no seed has all of full, frozen and control"
+
+
+def band(g: float) -> str:
+    return STRONG if g >= STRONG_G else NONE if g < NONE_G else PARTIAL
+
+
+def size_verdict(s: SizeScores) -> SizeResult:
     if s.full is None or s.frozen is None:
-        return MISSING, "needs " + " and ".join(m for m, e in (("full", s.full), ("frozen", s.frozen)) if e is None)
+        return SizeResult(MISSING, "needs " + " and ".join(m for m, e in (("full", s.full), ("frozen", s.frozen))
+                                                            if e is None))
+    if s.smoke:
+        return SizeResult(SMOKE, "pretrained on the embedded source's CPU smoke budget")
     if s.full.mean < MIN_FULL_F1:
-        return CANNOT, f"full F1 {s.full.mean:.1f} < {MIN_FULL_F1:g}"
-    if s.selectivity is not None and s.selectivity.mean < MIN_SELECTIVITY:
-        return NONE, f"selectivity {s.selectivity.mean:.1f} < {MIN_SELECTIVITY:g}: a random-init LM probes as well"
-    ratio = s.frozen.mean / s.full.mean
-    label = STRONG if ratio >= STRONG_RATIO else NONE if ratio < NONE_RATIO else PARTIAL
-    return label, f"frozen/full = {s.frozen.mean:.1f}/{s.full.mean:.1f} = {ratio:.2f}"
-
-
-def rises(estimates: list[Estimate]) -> bool:
-    """Strictly increasing means, each step clearing the intervals where both have one."""
-    for a, b in zip(estimates, estimates[1:]):
-        if not b.mean > a.mean:
-            return False
-        if a.hi is not None and b.lo is not None and not b.lo > a.hi:
-            return False
-    return True
+        return SizeResult(CANNOT, f"full F1 {s.full.mean:.1f} < {MIN_FULL_F1:g}")
+    full_lo = s.full.lo if s.full.lo is not None else s.full.mean
+    if s.floor is not None and not full_lo > s.floor + FLOOR_MARGIN:
+        return SizeResult(CANNOT_FLOOR, f"full's lower bound {full_lo:.1f} ≤ floor {s.floor:.1f} + {FLOOR_MARGIN:g}")
+    gain, how = normalised_gain(s.full, s.frozen, s.control)
+    if gain is None:
+        return SizeResult(CANNOT_CONTROL, how)
+    c = s.control.mean if s.control else 0.0
+    g_max = (s.ceiling.mean - c) / (s.full.mean - c) if s.ceiling else None
+    g_text = f"G = {gain.text(2)}" + ("" if gain.lo is not None else f" ({how})")
+    if g_max is not None and g_max < NONE_G:
+        return SizeResult(CEILING, f"G_max = {g_max:.2f} < {NONE_G:g}: a probe that cannot read the question scores "
+                                   f"'none' by construction; {g_text}", gain, g_max)
+    note = f"; G_max = {g_max:.2f} < {STRONG_G:g}: strong was out of reach for this probe" \
+        if g_max is not None and g_max < STRONG_G else ""
+    if gain.lo is not None and band(gain.lo) != band(gain.hi):
+        edges = " and ".join(f"{b:g}" for b in (NONE_G, STRONG_G) if gain.lo < b <= gain.hi)
+        return SizeResult(INCONCLUSIVE, f"{g_text} straddles {edges} ({band(gain.lo)} or {band(gain.hi)}){note}",
+                          gain, g_max)
+    return SizeResult(band(gain.mean), g_text + note, gain, g_max)
 
 
 def verdict(scores: dict[str, SizeScores]) -> Verdict:
     per_size = {size: size_verdict(scores[size]) for size in SIZES if size in scores}
-    judged = [s for s, (label, _) in per_size.items() if label not in (MISSING, CANNOT)]
+    judged = [s for s, r in per_size.items() if r.label not in GATES]
+    gated = "; ".join(f"{s}: {r.label}" for s, r in per_size.items() if r.label in GATES)
+    aside = f" ({gated})" if gated else ""
     if not judged:
-        if any(label == CANNOT for label, _ in per_size.values()):
-            return Verdict(CANNOT, "no size reaches full F1 ≥ 20", per_size)
+        for label in (CEILING, CANNOT, CANNOT_FLOOR, CANNOT_CONTROL, SMOKE):
+            if any(r.label == label for r in per_size.values()):
+                return Verdict(label, f"no size can be judged{aside}", per_size)
         return Verdict(MISSING, "no size has both a full and a frozen run", per_size)
-    labels = {per_size[s][0] for s in judged}
-    frozen = [scores[s].frozen for s in judged]
-    trend = " < ".join(f"{s} {e.mean:.1f}" for s, e in zip(judged, frozen))
-    if len(judged) >= 2 and rises(frozen) and labels != {STRONG}:
-        return Verdict(SCALE, f"frozen F1 rises with size: {trend}", per_size)
-    if len(labels) == 1:
-        (label,) = labels
-        return Verdict(label, f"the same at every size judged ({', '.join(judged)})", per_size)
-    return Verdict(MIXED, "; ".join(f"{s}: {per_size[s][0]}" for s in judged) +
-                   " (frozen F1 does not rise clearly with size)", per_size)
+    gains = [per_size[s].gain for s in judged]
+    labels = [per_size[s].label for s in judged]
+    trend = " → ".join(f"{s} {g.mean:.2f}" for s, g in zip(judged, gains))
+    jumps = [i for i in range(1, len(judged))
+             if gains[i].mean - gains[i - 1].mean >= JUMP_G and separated(gains[i - 1], gains[i])]
+    if jumps:
+        first = judged[jumps[0]]
+        if all(label == STRONG for label in labels[jumps[0]:]):
+            return Verdict(f"{STRONG} (threshold at {first})", f"G jumps to strong at {first}: {trend}{aside}",
+                           per_size)
+        at = ", ".join(judged[i] for i in jumps)
+        return Verdict(f"{SCALE} (jump at {at})", f"G jumps by ≥ {JUMP_G:g} at {at}: {trend}{aside}", per_size)
+    if set(labels) == {STRONG}:
+        return Verdict(STRONG, f"strong at every size judged ({', '.join(judged)}){aside}", per_size)
+    rising = all(b.mean >= a.mean for a, b in zip(gains, gains[1:]))
+    if len(judged) >= 2 and rising and separated(gains[0], gains[-1]):
+        return Verdict(SCALE, f"G rises with size, {judged[-1]} clear of {judged[0]}: {trend}{aside}", per_size)
+    if len(set(labels)) == 1:
+        return Verdict(labels[0], f"the same at every size judged ({', '.join(judged)}): {trend}{aside}", per_size)
+    return Verdict(MIXED, "; ".join(f"{s}: {label}" for s, label in zip(judged, labels)) +
+                   f" (G does not rise clearly with size: {trend}){aside}", per_size)
 
 
 # --- scaling -----------------------------------------------------------------------------------
+
+MIN_SCALING_SIZES = 3  # below this many sizes with full pretraining budgets a fit is descriptive only
+
 
 def fit_power_law(n_params, losses) -> tuple[float, float] | None:
     """L = a · N^(−b) by least squares on (log N, log L); None with fewer than two distinct N."""
@@ -134,3 +282,8 @@ def fit_power_law(n_params, losses) -> tuple[float, float] | None:
         return None
     slope, intercept = np.polyfit(np.log(n), np.log(loss), 1)
     return float(np.exp(intercept)), float(-slope)
+
+
+def fit_is_descriptive(n_sizes: int) -> bool:
+    """A line through fewer than MIN_SCALING_SIZES sizes describes them; it tests no power law."""
+    return n_sizes < MIN_SCALING_SIZES

@@ -7,29 +7,30 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from emergence import summary
 from emergence.cli import main
 from emergence.grid import Experiment
-from emergence.report import build, markdown, write_report
+from emergence.report import VERDICT_COLUMNS, build, markdown, write_report
 from emergence.runs import collect, experiments_from_exp_show, merge, records_from_source
-from emergence.summary import (CANNOT, MISSING, MIXED, NONE, PARTIAL, SCALE, STRONG, Estimate, SizeScores,
-                               bootstrap_interval, estimate, fit_power_law, verdict)
+from emergence.summary import MISSING, NONE, PARTIAL, SCALE, SMOKE, STRONG, t_quantile
 
 ROOT = Path(__file__).resolve().parents[1]
 N_LAYER = {"tiny": 4, "small": 8}
 PARAMS = {"tiny": 485600, "small": 1860000}
 VAL_LOSS = {"tiny": 2.60, "small": 2.45}
 FULL = {"tiny": 83.0, "small": 85.0}
-FROZEN = {"tiny": 30.0, "small": 45.0}  # ratios 0.36 (none) and 0.53 (partial), rising: scale-dependent
+FROZEN = {"tiny": 30.0, "small": 45.0}  # G 0.25 (none) and 0.45 (partial), rising: scale-dependent
 
 
 # --- fixture metrics: the files a finished run leaves, in the current formats ------------------
 
 def run_files(e: Experiment) -> dict[str, str]:
-    """metrics/ files of one finished experiment, with made-up but consistent numbers."""
+    """metrics/ files of one finished experiment, with made-up but consistent numbers. Pretraining
+    data `none` (scratch) leaves no pretrained model and no probe; `wiki+qa` makes frozen ≈ full."""
     jitter = (e.seed - 1) * 0.8
     few = {10: 0.5, 50: 0.7, 100: 0.8, 500: 0.9, "all": 1.0}[e.samples]
-    f1 = (FULL if e.mode == "full" else FROZEN)[e.size] * few + jitter + (2.0 if e.data == "wiki+nq" else 0.0)
+    full = FULL[e.size] - (20.0 if e.data == "none" else 0.0)
+    base = full if e.mode == "full" else 0.9 * full if e.data == "wiki+qa" else FROZEN[e.size]
+    f1 = base * few + jitter + (2.0 if e.data == "wiki+nq" else 0.0)
     run = f"{e.size}-{e.data}-freeze-{str(e.mode == 'frozen').lower()}-{e.samples}"
     pre = f"metrics/pretrain/{e.size}-{e.data}"
     d, n = {"tiny": 80, "small": 128}[e.size], PARAMS[e.size]
@@ -39,18 +40,24 @@ def run_files(e: Experiment) -> dict[str, str]:
           "samples": e.samples, "seed": e.seed, "task": "qasrl", "trainable_params": trainable,
           "total_params": n + 2 * d + 2, "finetune_seconds": 40.0, "pretrain_seconds": 50.0,
           "pretrain_val_loss": loss, "pretrain_tokens_seen": 1024000,
-          "baseline_f1": {"random_span": 17.0 + e.seed * 0.1, "nearest_phrase": 27.1},
+          "baseline_f1": {"random_span": 17.0 + e.seed * 0.1, "nearest_phrase": 27.1}, "ceiling_f1": 78.0,
+          "f1_questions_lo": round(f1 - 2.0, 3), "f1_questions_hi": round(f1 + 2.0, 3), "source": "embedded",
           "f1_by_question_word": {"who": f1 - 3, "what": f1 + 1, "where": f1 + 2},
           "count_by_question_word": {"who": 399, "what": 245, "where": 134}}
+    if e.mode == "full":
+        ev["finetuned_probe_f1"] = round(0.95 * f1, 3)
     ft = {"mode": e.mode, "samples": e.samples, "n_questions": 5123, "trainable_params": trainable, "seed": e.seed}
-    frozen = FROZEN[e.size] + jitter + (2.0 if e.data == "wiki+nq" else 0.0)
+    frozen = (0.9 * full if e.data == "wiki+qa" else FROZEN[e.size]) + jitter + (2.0 if e.data == "wiki+nq" else 0.0)
+    control = 12.0 + 0.5 * e.seed
+    # Seed 0 was probed before the rename and says `selectivity`; the report reads either key.
+    gain_key = "selectivity" if e.seed == 0 else "gain_over_random_init"
     probe = {"size": e.size, "data": e.data, "seed": e.seed, "task": "qasrl", "n_layer": N_LAYER[e.size],
-             "total_params": n, "probe_params": 2 * d + 2, "frozen_f1": frozen, "random_init_f1": 12.0 + jitter,
-             "selectivity": frozen - 12.0 - jitter,
+             "total_params": n, "probe_params": 2 * d + 2, "frozen_f1": frozen, "random_init_f1": control,
+             gain_key: frozen - control,
              "f1_by_layer": {str(i): 10 + (frozen - 10) * i / N_LAYER[e.size] for i in range(N_LAYER[e.size] + 1)},
              "f1_by_tokens_seen": {"0": 12.0 + jitter, "20480": 18.0, "204800": 25.0, "1024000": frozen},
              "probe_seconds": 30.0}
-    return {
+    files = {
         "metrics/eval.json": json.dumps(ev),
         f"metrics/finetune/{run}.json": json.dumps(ft),
         f"metrics/finetune/{run}-loss.csv": "step,train_loss\n1,3.0\n2,2.0\n3,1.5\n",
@@ -62,11 +69,16 @@ def run_files(e: Experiment) -> dict[str, str]:
         f"{pre}-val.csv": "step,tokens,val_loss\n250,512000,3.1\n500,1024000,2.6\n",
         "metrics/probe.json": json.dumps(probe),
     }
+    if e.data == "none":
+        files = {k: v for k, v in files.items() if not k.startswith(pre) and k != "metrics/probe.json"}
+    return files
 
 
 def fixture_experiments() -> list[Experiment]:
     grid = [Experiment(s, d, m, "all", seed) for seed in (0, 1, 2) for s in ("tiny", "small")
             for d in ("wiki", "wiki+nq") for m in ("full", "frozen")]
+    grid += [Experiment("tiny", "wiki+qa", m, "all", seed) for seed in (0, 1, 2) for m in ("full", "frozen")]
+    grid += [Experiment(s, "none", "full", "all", seed) for seed in (0, 1, 2) for s in ("tiny", "small")]
     return grid + [Experiment("tiny", "wiki", m, n, 0) for n in (10, 100) for m in ("full", "frozen")]
 
 
@@ -77,68 +89,11 @@ def records():
     return merge(sources)
 
 
-# --- grouping, bootstrap, verdict, fit ---------------------------------------------------------
-
-def test_bootstrap_interval_on_a_known_distribution():
-    rng = np.random.default_rng(1)
-    sigma, n = 2.0, 400
-    x = rng.normal(50.0, sigma, size=n)
-    lo, hi = bootstrap_interval(x)
-    assert lo < x.mean() < hi
-    assert hi - lo == pytest.approx(2 * 1.96 * sigma / np.sqrt(n), rel=0.1)
-    assert bootstrap_interval(x) == (lo, hi)  # seeded
-    one = estimate([42.0], ["T-W-F-ALL-s0"])
-    assert (one.mean, one.lo, one.hi, one.n) == (42.0, None, None, 1) and one.text() == "42.0 (n=1)"
-    assert estimate([]) is None
-
-
-def est(mean, half=None, n=3):
-    return Estimate(mean, None if half is None else mean - half, None if half is None else mean + half, n)
-
-
-@pytest.mark.parametrize("full,frozen,sel,label", [
-    (None, est(30), None, MISSING),
-    (est(80), None, None, MISSING),
-    (est(15), est(14), None, CANNOT),       # full F1 < 20, even with frozen ≈ full
-    (est(19.9), est(30), est(20), CANNOT),
-    (est(80), est(64), None, STRONG),       # ratio 0.8 exactly
-    (est(80), est(70), est(30), STRONG),
-    (est(80), est(63.9), None, PARTIAL),
-    (est(80), est(40), None, PARTIAL),      # ratio 0.5 exactly
-    (est(80), est(39.9), None, NONE),
-    (est(80), est(78), est(4.9), NONE),     # frozen ≈ full but a random-init LM probes as well
-])
-def test_size_verdict_rule(full, frozen, sel, label):
-    assert summary.size_verdict(SizeScores(full, frozen, sel))[0] == label
-
-
-def test_overall_verdict_across_sizes():
-    def scores(*frozens, full=80.0):
-        return {s: SizeScores(est(full), f) for s, f in zip(("tiny", "small", "base", "medium"), frozens)}
-
-    assert verdict(scores(est(30, 1), est(45, 1), est(60, 1))).overall == SCALE
-    assert verdict(scores(est(30, 5), est(34, 5))).overall == NONE  # rise inside the intervals: not scale
-    assert verdict(scores(est(30), est(34))).overall == SCALE  # single seeds: the means decide
-    assert verdict(scores(est(70, 1), est(75, 1))).overall == STRONG  # strong everywhere stays strong
-    assert verdict(scores(est(50, 1), est(30, 1))).overall == MIXED  # partial then none, falling
-    assert verdict(scores(est(5), est(6), full=10.0)).overall == CANNOT
-    assert verdict({"tiny": SizeScores(est(80), None)}).overall == MISSING
-    v = verdict({"tiny": SizeScores(est(10), est(5)), "small": SizeScores(est(80), est(70))})
-    assert v.overall == STRONG and v.per_size["tiny"][0] == CANNOT  # a size under 20 is left out
-
-
-def test_power_law_fit_recovers_its_exponent():
-    n = np.array([5e5, 2e6, 5e7, 1e8])
-    a, b = fit_power_law(n, 12.0 * n ** -0.076)
-    assert a == pytest.approx(12.0) and b == pytest.approx(0.076)
-    assert fit_power_law([5e5, 5e5], [2.6, 2.7]) is None
-
-
 # --- collection ---------------------------------------------------------------------------------
 
 def test_records_carry_identity_and_sources(records):
     runs = records["runs"]
-    assert len(runs) == 24 + 4 and len(records["pretrain"]) == 12 and len(records["probes"]) == 12
+    assert len(runs) == 24 + 6 + 6 + 4 and len(records["pretrain"]) == 12 + 3 and len(records["probes"]) == 12 + 3
     r = next(r for r in runs if r["source"] == "T-W-Z-100-s0")
     assert (r["id"], r["size"], r["mode"], r["samples"], r["seed"], r["task"]) == ("T-W-Z-100", "tiny", "frozen", 100, 0, "qasrl")
     assert r["files"] == ["metrics/eval.json", "metrics/finetune/tiny-wiki-freeze-true-100.json",
@@ -225,7 +180,7 @@ def test_collect_reads_experiment_commits_through_git(tmp_path, monkeypatch):
 
 # --- the report -------------------------------------------------------------------------------
 
-SECTIONS = ["Headline", "Pretraining data", "Few-shot learning curve", "Loss curves",
+SECTIONS = ["Headline", "Positive controls", "Pretraining data", "Few-shot learning curve", "Loss curves",
             "Trainable parameters and training time", "Controls", "Layer-wise probes",
             "Probing across pretraining time", "F1 per question word", "Scaling", "Sources"]
 PLOTS = ["headline.png", "data.png", "fewshot.png", "pretrain-loss.png", "finetune-loss.png", "layers.png",
@@ -246,14 +201,26 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     for name in PLOTS:
         assert f"](report/{name})" in md
         assert (tmp_path / "metrics" / "report" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "No " not in md.split("## 11.")[0]  # no section says its runs are missing
-    # The headline: both sizes, IDs, interval over three seeds, the verdict and its rule.
+    assert "No " not in md.split("## 12.")[0]  # no section says its runs are missing
+    # The headline: both sizes, IDs, t-interval over three seeds, G, the verdict and its rule.
     assert report.verdict.overall == SCALE
+    col = {c: i for i, c in enumerate(VERDICT_COLUMNS)}
     rows = {row[0]: row for row in report.headline.rows}
-    assert rows["tiny"][1] == "83.0 [82.2, 83.8] (n=3) T-W-F-ALL" and rows["tiny"][2].endswith("T-W-Z-ALL")
-    assert rows["tiny"][3] == "0.36" and rows["tiny"][6] == NONE and rows["small"][6] == PARTIAL
-    assert rows["tiny"][-1] == "T-W-F-ALL-s{0,1,2}, T-W-Z-ALL-s{0,1,2}, T-W-Z-100-s0"  # its probe.json of seed 0
-    assert "**Verdict: scale-dependent**" in md and "full F1 < 20" in md
+    tiny, small = rows["tiny"], rows["small"]
+    assert tiny[col["full F1"]] == "83.0 [81.0, 85.0] (n=3) T-W-F-ALL"  # 83 ± 4.303·0.8/√3
+    assert tiny[col["scratch F1 (R)"]] == "63.0 [61.0, 65.0] (n=3) T-R-F-ALL"
+    assert tiny[col["frozen F1"]].endswith("T-W-Z-ALL") and tiny[col["lexical (layer 0)"]].startswith("10.0")
+    assert tiny[col["floor"]] == "27.1 (nearest_phrase)" and tiny[col["ceiling"]].startswith("78.0")
+    assert tiny[col["G_max"]] == f"{65.5 / 70.5:.2f}"  # (ceiling − C)/(full − C) at the mean C = 12.5
+    assert (tiny[col["verdict"]], small[col["verdict"]]) == (NONE, PARTIAL)
+    assert tiny[col["sources"]] == "T-W-F-ALL-s{0,1,2}, T-R-F-ALL-s{0,1,2}, T-W-Z-ALL-s{0,1,2}, T-W-Z-100-s0"
+    assert "**Verdict: scale-dependent**" in md and "full F1 < 20" in md and "Primary endpoint" in md
+    # wiki+qa, the positive control: frozen = 0.9 full, so G is strong
+    assert "**Verdict on wiki+qa: strong emergence**" in md and "finding about the probe" not in md
+    # Gain over random init, read from `selectivity` where seed 0's probe.json predates the rename (n=3).
+    assert md.lower().count("selectivity") == 2  # only the sentence that explains the rename
+    assert "| tiny-wiki | qasrl | 30.0 [28.0, 32.0] (n=3) | 12.5 [11.3, 13.7] (n=3) | 17.5 [16.8, 18.2] (n=3) | " in md
+    assert "descriptive only: 2 sizes" in md
     # Traceability: every experiment in a sources cell is listed with its commit and files.
     assert "| T-W-Z-100-s0 | " in md and "metrics/probe.json" in md
 
@@ -290,3 +257,82 @@ def test_sources_fold_seeds_of_one_id():
     assert compact(["T-W-F-ALL-s0", "T-W-F-ALL-s1", "workspace", "T-W-Z-ALL-s2", "T-W-F-ALL-s1"]) == \
         "T-W-F-ALL-s{0,1}, workspace, T-W-Z-ALL-s2"
     assert compact([]) == "—"
+
+
+# --- the headline from synthetic records: the study's scenario A at three seeds -------------------
+
+SCENARIO_A = {"tiny": (25, 5), "small": (45, 15), "base": (70, 65), "medium": (75, 73)}  # full, frozen
+SPREAD = (-0.25, 0.0, 0.25)  # seed s adds SPREAD[s] to every F1 of that seed
+
+
+def synthetic_run(size, data, mode, seed, f1, **ev) -> dict:
+    from emergence.grid import experiment_id
+    rid = experiment_id(size, data, mode, "all")
+    return {"source": f"{rid}-s{seed}", "rev": None, "timestamp": None, "size": size, "data": data, "mode": mode,
+            "samples": "all", "seed": seed, "task": "qasrl", "id": rid, "finetune": None, "finetune_loss": None,
+            "files": ["metrics/eval.json"], "eval": {"f1": f1, "source": "hub", "baseline_f1": {"random_span": 3.0},
+                                                     **ev}}
+
+
+def synthetic_records(scenario=SCENARIO_A, data="wiki", **ev) -> dict:
+    runs = [synthetic_run(size, data, mode, seed, f1 + SPREAD[seed], **ev)
+            for size, pair in scenario.items() for mode, f1 in zip(("full", "frozen"), pair) for seed in range(3)]
+    probes = [{"source": f"probe-{size}-{seed}", "rev": None, "timestamp": None, "size": size, "data": data,
+               "seed": seed, "task": "qasrl", "files": ["metrics/probe.json"],
+               "metrics": {"random_init_f1": 1.0, "frozen_f1": scenario[size][1] + SPREAD[seed],
+                           "gain_over_random_init": scenario[size][1] + SPREAD[seed] - 1.0, "f1_by_layer": {"0": 3.0}}}
+              for size in scenario for seed in range(3)]
+    return {"runs": runs, "pretrain": [], "probes": probes}
+
+
+def test_headline_shows_g_with_its_interval_and_the_verdict():
+    from emergence.summary import estimate
+    rec = synthetic_records()
+    report = build(rec)
+    md = markdown(report, "report", 1)
+    col = {c: i for i, c in enumerate(VERDICT_COLUMNS)}
+    rows = {row[0]: row for row in report.headline.rows}
+    for size, (full, frozen) in SCENARIO_A.items():
+        g = [(frozen + d - 1.0) / (full + d - 1.0) for d in SPREAD]  # paired by seed, C = 1
+        mean = np.mean(g)
+        half = t_quantile(0.95, 2) * np.std(g, ddof=1) / np.sqrt(3)
+        assert rows[size][col["G [95%]"]] == f"{mean:.2f} [{mean - half:.2f}, {mean + half:.2f}] (n=3)"
+        assert rows[size][col["G [95%]"]] == estimate(g).text(2)
+        assert rows[size][col["lexical (layer 0)"]].startswith("3.0") and rows[size][col["floor"]] == "3.0 (random_span)"
+    assert [rows[s][col["verdict"]] for s in SCENARIO_A] == [NONE, PARTIAL, STRONG, STRONG]
+    assert report.verdict.overall == "strong emergence (threshold at base)"
+    assert "**Verdict: strong emergence (threshold at base)**" in md
+    assert "| tiny | 25.0 [24.4, 25.6] (n=3) T-W-F-ALL |" in md  # 25 ± 4.303·0.25/√3
+
+    # Base and medium pretrained on the embedded source ran a CPU smoke budget: flagged, not judged.
+    for r in rec["runs"]:
+        r["eval"]["source"] = "embedded"
+    smoke = build(rec)
+    rows = {row[0]: row for row in smoke.headline.rows}
+    assert [rows[s][col["verdict"]] for s in SCENARIO_A] == [NONE, PARTIAL, SMOKE, SMOKE]
+    assert smoke.verdict.overall == SCALE and "base: excluded: smoke budget" in smoke.verdict.reason
+    # ... and stay out of the power-law fit, which two full-budget sizes make descriptive only.
+    rec["pretrain"] = [{"source": f"pre-{s}", "rev": None, "timestamp": None, "size": s, "data": "wiki", "seed": 0,
+                        "metrics": {"val_loss": loss, "total_params": n}, "train_curve": None, "val_curve": None,
+                        "files": []} for s, n, loss in (("tiny", 5e5, 2.6), ("small", 2e6, 2.4), ("base", 5e7, 7.0))]
+    scaling = next(sec for sec in build(rec).sections if sec.title == "Scaling")
+    (row,) = scaling.tables[0].rows
+    assert row[4] == "tiny, small" and row[5] == ("descriptive only: 2 sizes with full budgets (a scaling law needs "
+                                                  "≥ 3); base left out (smoke budget)")
+
+
+def test_positive_control_none_is_called_a_finding_about_the_probe():
+    rec = synthetic_records()
+    qa = synthetic_records({"tiny": (25, 5), "small": (45, 8)}, data="wiki+qa")
+    nq = synthetic_records({"tiny": (25, 5.5), "small": (45, 20)}, data="wiki+nq")
+    scratch = [synthetic_run(s, "none", "full", seed, 20.0 + SPREAD[seed]) for s in ("tiny", "small") for seed in range(3)]
+    for kind in ("runs", "probes"):
+        rec[kind] += qa[kind] + nq[kind]
+    rec["runs"] += scratch
+    md = markdown(build(rec), "report", 1)
+    assert "**Verdict on wiki+qa: none**" in md and "This is a finding about the probe" in md
+    assert "T-WQ-Z-ALL" in md and "| tiny | 25.0 [24.4, 25.6] (n=3) T-W-F-ALL | 20.0 [19.4, 20.6] (n=3) T-R-F-ALL |" in md
+    # wiki+nq: +0.5 at tiny lies inside the intervals, +5 at small clears them
+    assert "wiki+nq vs wiki, frozen probe: does not clearly change it at tiny (not separated); raises it at small." in md
+    data = md.split("Pretraining data:")[1].split("\n## ")[0]
+    assert "none F1" not in data and "R-F-ALL" not in data  # scratch runs are no pretraining condition
