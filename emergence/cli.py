@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import functools
 import itertools
 import json
@@ -26,12 +27,17 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from emergence import params as params_mod
-from emergence.backends import BackendError
-from emergence.data.hub import SourceError
+from emergence.errors import SetupError, UserError
 from emergence.params import BACKENDS, PRETRAIN_DATA, SIZES, ParamsError
 
 RAW = Path("data/raw")
@@ -71,8 +77,14 @@ def keep_freed_memory() -> None:
     libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
 
 
+# A failed write for these reasons is the environment's, not a bug: one line, like a UserError.
+ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+
+
 def user_errors(fn):
-    """Errors a user can cause end in one line naming cause and fix, and a non-zero exit."""
+    """Errors a user can cause (emergence.errors.UserError, or a write refused by the file
+    system) end in one line naming cause and fix and a non-zero exit; anything else is a bug and
+    keeps its traceback."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -82,10 +94,12 @@ def user_errors(fn):
             # at /dev/null so the interpreter's final flush does not fail again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
-        except ParamsError as err:
+        except UserError as err:
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
-            sys.exit(2)
-        except (SourceError, BackendError, FileNotFoundError, ValueError, FloatingPointError, OSError) as err:
+            sys.exit(2 if isinstance(err, ParamsError) else 1)
+        except OSError as err:
+            if err.errno not in ENVIRONMENT_ERRNOS:
+                raise
             console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
             sys.exit(1)
     return wrapper
@@ -127,10 +141,24 @@ def load_params(ctx: click.Context, **overrides) -> params_mod.Params:
     """Params for this command. When they (or --backend) send the stage to docker or modal, the
     same command line runs there and this process exits with its status."""
     p = params_mod.load(ctx.obj["params"], backend=ctx.obj["backend"], **overrides)
+    check_samples_available(p)
     if p.backend != "local":
         from emergence.backends import run_elsewhere
         sys.exit(run_elsewhere(p, ctx.info_name, ctx.params, ctx.meta["emergence.argv"], ctx.obj["params"]))
     return p
+
+
+def check_samples_available(p: params_mod.Params) -> None:
+    """A few-shot size above the QA training set is an error before any work (exit 2), decided
+    from the download manifest's counts as soon as data/raw exists; nothing is clamped, so an
+    experiment's ID always says how many questions it trained on."""
+    manifest = RAW / "manifest.json"
+    if p.finetune_samples == "all" or not manifest.is_file():
+        return
+    available = json.loads(manifest.read_text()).get("records", {}).get(f"{p.task}/train")
+    if available is not None and p.finetune_samples > available:
+        raise ParamsError(f"finetune_samples: {p.finetune_samples:,} is more than the {available:,} {p.task} training "
+                          f"questions in {RAW} (manifest.json); use `all` or a number up to {available:,}")
 
 
 params_option = click.option("--params", "params_path", default="params.yaml", show_default=True,
@@ -496,14 +524,14 @@ def grid(ctx, sizes, data, modes, few_shot, seeds_text, queue):
             try:
                 done = subprocess.run(cmd, stdout=subprocess.DEVNULL)
             except FileNotFoundError:
-                raise OSError("dvc: not found on PATH (activate the project's environment: source .venv/bin/activate)") from None
+                raise SetupError("dvc: not found on PATH (activate the project's environment: source .venv/bin/activate)") from None
             if done.returncode:
                 failed.append(exp.name)
     if queue:
         console.print(f"queued {len(exps) - len(failed)} of {len(exps)} experiments; run them with "
                       "`dvc queue start -j 1`, follow with `dvc queue status`, then `emergence report`")
         if failed:
-            raise ValueError(f"dvc could not queue {', '.join(failed)} (its message is above; "
+            raise SetupError(f"dvc could not queue {', '.join(failed)} (its message is above; "
                              "an existing experiment of the same name is one cause: `dvc exp remove NAME`)")
 
 

@@ -15,8 +15,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from emergence.errors import CorruptInput, MissingInput
+
 if TYPE_CHECKING:  # torch and safetensors are imported where tensors are saved, so that the
-    import torch   # light stages (download, report) never pay for importing torch
+    import torch  # light stages (download, report) never pay for importing torch
 
 
 @contextlib.contextmanager
@@ -46,9 +48,9 @@ def read_json(path: str | Path):
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: not found (has the stage that writes it run?)") from None
+        raise MissingInput(f"{path}: not found (has the stage that writes it run?)") from None
     except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+        raise CorruptInput(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
 
 
 def write_jsonl(path: str | Path, records) -> int:
@@ -98,5 +100,5 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, torch.Tensor], dic
     config = read_json(directory / "config.json")
     weights = directory / "model.safetensors"
     if not weights.exists():
-        raise FileNotFoundError(f"{weights}: not found beside its config.json")
+        raise MissingInput(f"{weights}: not found beside its config.json")
     return load_file(str(weights)), config

@@ -25,8 +25,22 @@ import torch
 from emergence import resume
 from emergence.data.qa import QAExample, read_examples, training_answer
 from emergence.data.tokens import Progress, load_tokenizer
-from emergence.files import load_checkpoint, save_checkpoint, sha256_file, write_csv, write_json
-from emergence.model import GPT, GPTConfig, SpanQA, load_weights, span_loss, weights_for_saving
+from emergence.errors import Diverged
+from emergence.files import (
+    load_checkpoint,
+    save_checkpoint,
+    sha256_file,
+    write_csv,
+    write_json,
+)
+from emergence.model import (
+    GPT,
+    GPTConfig,
+    SpanQA,
+    load_weights,
+    span_loss,
+    weights_for_saving,
+)
 from emergence.params import FinetuneParams
 from emergence.pretrain import autocast, peak_memory, pick_device
 from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
@@ -181,7 +195,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
             n = step + 1 - (curve[-1]["step"] if curve else 0)
             value = running.item() / n
             if not math.isfinite(value):
-                raise FloatingPointError(f"finetuning loss became {value} at step {step + 1}")
+                raise Diverged(f"finetuning loss became {value} at step {step + 1}")
             curve.append({"step": step + 1, "train_loss": round(value, 5)})
             running.zero_()
         if resume_dir and (step + 1) % fp.checkpoint_interval == 0 and step + 1 < steps:

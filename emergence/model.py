@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from emergence.errors import CorruptInput
+
 
 @dataclass(frozen=True)
 class GPTConfig:
@@ -175,10 +177,10 @@ def load_weights(module: nn.Module, state: dict[str, torch.Tensor], source: str)
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
-        raise ValueError(f"{source}: tensors do not match the config "
+        raise CorruptInput(f"{source}: tensors do not match the config "
                          f"(missing: {missing[:3]}, unexpected: {unexpected[:3]})")
     for name, tensor in state.items():
         if tensor.shape != expected[name].shape:
-            raise ValueError(f"{source}: tensor {name} has shape {tuple(tensor.shape)}, "
+            raise CorruptInput(f"{source}: tensor {name} has shape {tuple(tensor.shape)}, "
                              f"the config needs {tuple(expected[name].shape)}")
     module.load_state_dict(state, strict=False)  # strict=False only for the tied lm_head

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from emergence.errors import UserError
+
 SIZES = ("tiny", "small", "base", "medium")
 PRETRAIN_DATA = ("wiki", "wiki+nq")
 SOURCES = ("embedded", "hub", "local")
@@ -29,7 +31,7 @@ MODAL_GPUS = ("T4", "L4", "A10", "A10G", "A100", "A100-40GB", "A100-80GB", "L40S
 MODAL_MAX_TIMEOUT = 24 * 3600  # Modal's limit for one function call
 
 
-class ParamsError(ValueError):
+class ParamsError(UserError, ValueError):
     """A bad value in params.yaml or on the command line."""
 
 

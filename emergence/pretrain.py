@@ -19,7 +19,14 @@ import torch
 
 from emergence import resume
 from emergence.data.tokens import Progress, open_tokens
-from emergence.files import read_json, save_checkpoint, save_tensors, write_csv, write_json
+from emergence.errors import CorruptInput, Diverged
+from emergence.files import (
+    read_json,
+    save_checkpoint,
+    save_tensors,
+    write_csv,
+    write_json,
+)
 from emergence.model import GPT, GPTConfig, load_weights, weights_for_saving
 from emergence.params import ModelSize, ParamsError, PretrainParams
 
@@ -62,7 +69,7 @@ class TokenWindows:
         self.rng = np.random.default_rng(seed)
         for a in arrays:
             if len(a) <= context + 1:
-                raise ValueError(f"a corpus of {len(a)} tokens is too short for windows of {context}")
+                raise CorruptInput(f"a corpus of {len(a)} tokens is too short for windows of {context}")
         sizes = np.array([len(a) - context - 1 for a in arrays], dtype=np.float64)
         self.weights = sizes / sizes.sum()
 
@@ -255,7 +262,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
             n = done - (curve[-1]["step"] if curve else 0)
             train_loss = running.item() / n
             if not math.isfinite(train_loss):
-                raise FloatingPointError(f"pretraining loss became {train_loss} at step {done}; "
+                raise Diverged(f"pretraining loss became {train_loss} at step {done}; "
                                          "lower sizes.{size_name}.lr or check the token files")
             curve.append({"step": done, "tokens": done * tokens_per_step, "train_loss": round(train_loss, 5), "lr": lr})
             running.zero_()

@@ -26,10 +26,19 @@ from safetensors.torch import load_file
 
 from emergence.data.qa import read_examples
 from emergence.data.tokens import Progress, load_tokenizer
+from emergence.errors import MissingInput
 from emergence.evaluate import predict, score_run
 from emergence.files import write_csv, write_json
-from emergence.finetune import (few_shot_subset, finetune_step, freeze_lm, frozen_features, head_lr, load_lm,
-                                next_rows, schedule)
+from emergence.finetune import (
+    few_shot_subset,
+    finetune_step,
+    freeze_lm,
+    frozen_features,
+    head_lr,
+    load_lm,
+    next_rows,
+    schedule,
+)
 from emergence.model import GPT, SpanQA, load_weights
 from emergence.params import EvalParams, FinetuneParams
 from emergence.pretrain import SNAPSHOTS, peak_memory, pick_device
@@ -61,7 +70,7 @@ def load_snapshot(lm: GPT, path: Path) -> GPT:
     """A copy of lm's architecture holding the weights of one pretraining snapshot."""
     snap = GPT(lm.cfg)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: snapshot not found (rerun `emergence pretrain`)")
+        raise MissingInput(f"{path}: snapshot not found (rerun `emergence pretrain`)")
     load_weights(snap, load_file(str(path)), str(path))
     return snap
 
@@ -82,7 +91,7 @@ def probe(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, qa_validation: P
     lm, config = load_lm(pretrain_dir)
     lm.to(device)
     if "snapshots" not in config:
-        raise FileNotFoundError(f"{pretrain_dir}/config.json lists no snapshots: it predates them "
+        raise MissingInput(f"{pretrain_dir}/config.json lists no snapshots: it predates them "
                                 "(rerun `emergence pretrain`)")
     n_layer = lm.cfg.n_layer
     snapshots = {int(step): tokens for step, tokens in config["snapshots"].items()}

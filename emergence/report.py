@@ -418,7 +418,7 @@ def cost_section(rec) -> Section:
         rows.append([r["id"], str(r["seed"]), r["task"], _num(ev.get("f1"), 1), over_questions,
                      _num(ev.get("exact_match"), 1),
                      _num(ev.get("trainable_params")), _num(ev.get("total_params")), _num(pre_s, 1),
-                     _num(ev.get("finetune_seconds"), 1), _num(probe_s, 1), ", ".join(srcs)])
+                     _num(ev.get("finetune_seconds", (r.get("finetune") or {}).get("finetune_seconds")), 1), _num(probe_s, 1), ", ".join(srcs)])
     section.text.append("One row per run (experiment ID and seed). F1 95% over questions: the eval stage's bootstrap "
                         "over validation questions clustered by sentence (eval.json f1_questions_lo/hi), the uncertainty "
                         "from which questions were asked within this one run. Frozen runs train only the span head "

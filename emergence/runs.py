@@ -25,6 +25,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
+from emergence.errors import CorruptInput, SetupError
 from emergence.grid import experiment_id
 
 EVAL = "metrics/eval.json"
@@ -50,7 +51,7 @@ def _json(read: Reader, path: str) -> dict | None:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+        raise CorruptInput(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
 
 
 def _csv(read: Reader, path: str) -> list[dict[str, float]] | None:
@@ -166,10 +167,10 @@ def dvc_experiments(root: Path, all_commits: bool = False) -> list[dict]:
     try:
         done = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     except FileNotFoundError:
-        raise OSError("dvc: not found on PATH (activate the project's environment, or pass --no-experiments)") from None
+        raise SetupError("dvc: not found on PATH (activate the project's environment, or pass --no-experiments)") from None
     if done.returncode:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise OSError(f"`{' '.join(cmd)}` failed: {last} (pass --no-experiments to read the workspace only)")
+        raise SetupError(f"`{' '.join(cmd)}` failed: {last} (pass --no-experiments to read the workspace only)")
     return experiments_from_exp_show(json.loads(done.stdout or "[]"))
 
 

@@ -1,4 +1,5 @@
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,25 @@ def test_samples_from_strings():
     assert params_mod.parse_samples("all") == "all"
     assert params_mod.parse_samples("50") == 50
     assert params_mod.parse_samples(10) == 10
+
+
+def test_a_few_shot_size_above_the_training_set_stops_before_any_work(tmp_path, monkeypatch):
+    """Decided from data/raw/manifest.json as soon as download has run: exit 2, naming the count."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    (tmp_path / "data/raw").mkdir(parents=True)
+    (tmp_path / "data/raw/manifest.json").write_text(json.dumps({"records": {"qasrl/train": 5123}}))
+    result = CliRunner().invoke(main, ["finetune", "--samples", "99999999"])
+    assert result.exit_code == 2, result.output
+    assert "99,999,999 is more than the 5,123 qasrl training questions" in result.output
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["finetune_samples"] = 99999999
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    for stage in ("tokenize", "pretrain", "eval", "probe"):
+        result = CliRunner().invoke(main, [stage])
+        assert result.exit_code == 2 and "5,123" in result.output and result.output.count("\n") == 1, stage
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "data", "data/raw", "data/raw/manifest.json", "params.yaml"]
+    params["finetune_samples"] = 5123   # the whole set, by number: allowed
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert params_mod.load("params.yaml").finetune_samples == 5123

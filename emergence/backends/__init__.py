@@ -16,10 +16,11 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from emergence.errors import UserError
 from emergence.params import Params
 
 
-class BackendError(RuntimeError):
+class BackendError(UserError):
     """A stage could not be run on the chosen backend (no engine, no token, remote failure)."""
 
 
@@ -34,8 +35,16 @@ class StageFiles:
 def stage_files(command: str, p: Params, flags: dict) -> StageFiles:
     """The one table of every stage's inputs and outputs; dvc.yaml lists the same paths
     (tests/test_backends.py checks that). `p` already carries the command's flag overrides."""
-    from emergence.cli import (METRICS, MODELS, RAW, SOURCE_FINGERPRINT, TOKENS, finetune_name, pretrain_dir,
-                               pretrain_metrics)
+    from emergence.cli import (
+        METRICS,
+        MODELS,
+        RAW,
+        SOURCE_FINGERPRINT,
+        TOKENS,
+        finetune_name,
+        pretrain_dir,
+        pretrain_metrics,
+    )
 
     def with_curves(metrics: Path, *curves: str) -> list[Path]:
         return [metrics, *(metrics.with_name(metrics.stem + c) for c in curves)]

@@ -54,6 +54,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlparse
 
+from emergence.errors import UserError
+
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation")
@@ -61,7 +63,7 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 PARQUET_REVISION = "refs/convert/parquet"
 
 
-class SourceError(RuntimeError):
+class SourceError(UserError):
     """A real-corpus source cannot deliver: no network, nothing cached, or a bad local copy."""
 
 

@@ -20,6 +20,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from emergence.errors import CorruptInput, MissingInput
+
 EMPTY_SLOT = "_"
 N_QUESTION_SLOTS = 8  # wh, aux, subj, verb, obj, prep, obj2, "?"
 
@@ -199,14 +201,14 @@ def require_fields(rec: dict, where: str, fields: tuple[str, ...], strings: tupl
     """Every field present and the `strings` among them strings, or a ValueError naming it."""
     for field in fields:
         if field not in rec:
-            raise ValueError(f"{where}: missing field {field!r}")
+            raise CorruptInput(f"{where}: missing field {field!r}")
     for field in strings:
         if not isinstance(rec[field], str):
-            raise ValueError(f"{where}: field {field!r} must be a string, got {type(rec[field]).__name__}")
+            raise CorruptInput(f"{where}: field {field!r} must be a string, got {type(rec[field]).__name__}")
 
 
 def validate_qasrl_record(rec: dict, path: str | Path, line_no: int) -> None:
-    """Check one QA-SRL record; raise ValueError naming path, line and field.
+    """Check one QA-SRL record; raise CorruptInput (a ValueError) naming path, line and field.
 
     Checked: ``sentence`` str, ``sent_id`` str, ``predicate`` str,
     ``predicate_idx`` int within the sentence's tokens, ``question`` a list of
@@ -215,19 +217,19 @@ def validate_qasrl_record(rec: dict, path: str | Path, line_no: int) -> None:
     """
     where = f"{path}:{line_no}"
     if not isinstance(rec, dict):
-        raise ValueError(f"{where}: record is not a JSON object")
+        raise CorruptInput(f"{where}: record is not a JSON object")
     require_fields(rec, where, ("sentence", "sent_id", "predicate_idx", "predicate", "question", "answers"),
                    strings=("sentence", "sent_id", "predicate"))
     idx = rec["predicate_idx"]
     n_tokens = len(rec["sentence"].split(" "))
     if isinstance(idx, bool) or not isinstance(idx, int):
-        raise ValueError(f"{where}: field 'predicate_idx' must be an int, got {type(idx).__name__}")
+        raise CorruptInput(f"{where}: field 'predicate_idx' must be an int, got {type(idx).__name__}")
     if not 0 <= idx < n_tokens:
-        raise ValueError(f"{where}: field 'predicate_idx' = {idx} out of range for {n_tokens} tokens")
+        raise CorruptInput(f"{where}: field 'predicate_idx' = {idx} out of range for {n_tokens} tokens")
     if not _is_str_list(rec["question"], N_QUESTION_SLOTS):
-        raise ValueError(f"{where}: field 'question' must be a list of {N_QUESTION_SLOTS} strings")
+        raise CorruptInput(f"{where}: field 'question' must be a list of {N_QUESTION_SLOTS} strings")
     if not _is_str_list(rec["answers"]) or not rec["answers"]:
-        raise ValueError(f"{where}: field 'answers' must be a non-empty list of strings")
+        raise CorruptInput(f"{where}: field 'answers' must be a non-empty list of strings")
 
 
 # --- SQuAD v1.1 --------------------------------------------------------------------------------
@@ -252,7 +254,7 @@ def squad_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
 
 
 def validate_squad_record(rec: dict, path: str | Path, line_no: int) -> None:
-    """Check one SQuAD record; raise ValueError naming path, line and field."""
+    """Check one SQuAD record; raise CorruptInput (a ValueError) naming path, line and field."""
     where = f"{path}:{line_no}"
     require_fields(rec, where, ("id", "context", "question", "answers"), strings=("id", "context", "question"))
     answers = rec["answers"]
@@ -260,7 +262,7 @@ def validate_squad_record(rec: dict, path: str | Path, line_no: int) -> None:
             or not isinstance(answers.get("answer_start"), list)
             or len(answers["answer_start"]) != len(answers["text"])
             or not all(isinstance(s, int) and not isinstance(s, bool) for s in answers["answer_start"])):
-        raise ValueError(f"{where}: field 'answers' must be {{text: [str, ...], answer_start: [int, ...]}} "
+        raise CorruptInput(f"{where}: field 'answers' must be {{text: [str, ...], answer_start: [int, ...]}} "
                          "of equal, non-zero length")
 
 
@@ -278,7 +280,7 @@ def read_records(path: str | Path, validate_record) -> list[dict]:
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: not found (run `emergence download`)")
+        raise MissingInput(f"{path}: not found (run `emergence download`)")
     records = []
     with open(path, encoding="utf-8") as f:
         for line_no, line in enumerate(f, start=1):
@@ -287,9 +289,9 @@ def read_records(path: str | Path, validate_record) -> list[dict]:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{line_no}: invalid JSON: {e.msg}") from e
+                raise CorruptInput(f"{path}:{line_no}: invalid JSON: {e.msg}") from e
             if not isinstance(rec, dict):
-                raise ValueError(f"{path}:{line_no}: expected a JSON object, got {type(rec).__name__}")
+                raise CorruptInput(f"{path}:{line_no}: expected a JSON object, got {type(rec).__name__}")
             validate_record(rec, path, line_no)
             records.append(rec)
     return records

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import numpy as np
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 
+from emergence.errors import CorruptInput, MissingInput
 from emergence.files import atomic_path, write_json
 
 EOT = "<|endoftext|>"
@@ -117,6 +118,10 @@ def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
     """Train the BPE on (an even sample of) wiki/train, encode every corpus split whole;
     returns the meta written."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    for corpus in CORPORA:   # every input checked before anything is written
+        for split in ("train", "validation"):
+            if not (raw_dir / corpus / f"{split}.jsonl").exists():
+                raise MissingInput(f"{raw_dir / corpus / split}.jsonl: not found (run `emergence download`)")
     texts = iter_texts(raw_dir / "wiki" / "train.jsonl", "wiki", train_sample_mb)
     tok = train_tokenizer(texts, vocab_size, min_frequency)
     with atomic_path(out_dir / "tokenizer.json") as tmp:
@@ -125,8 +130,6 @@ def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
     for corpus in CORPORA:
         for split in ("train", "validation"):
             src = raw_dir / corpus / f"{split}.jsonl"
-            if not src.exists():
-                raise FileNotFoundError(f"{src}: not found (run `emergence download`)")
             counts[f"{corpus}/{split}"] = encode_split(tok, src, corpus, out_dir / corpus / f"{split}.bin", progress)
     meta = {
         "vocab_size": tok.get_vocab_size(),
@@ -141,7 +144,7 @@ def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
 def load_tokenizer(tokens_dir: Path) -> Tokenizer:
     path = Path(tokens_dir) / "tokenizer.json"
     if not path.exists():
-        raise FileNotFoundError(f"{path}: not found (run `emergence tokenize`)")
+        raise MissingInput(f"{path}: not found (run `emergence tokenize`)")
     return Tokenizer.from_file(str(path))
 
 
@@ -149,10 +152,10 @@ def open_tokens(path: Path, dtype: str | np.dtype) -> np.memmap:
     """Memory-map a .bin; a size that is not a whole number of ids means a truncated file."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: not found (run `emergence tokenize`)")
+        raise MissingInput(f"{path}: not found (run `emergence tokenize`)")
     itemsize = np.dtype(dtype).itemsize
     size = path.stat().st_size
     if size % itemsize or size == 0:
-        raise ValueError(f"{path}: {size} bytes is not a positive multiple of {itemsize} ({np.dtype(dtype).name}); "
+        raise CorruptInput(f"{path}: {size} bytes is not a positive multiple of {itemsize} ({np.dtype(dtype).name}); "
                          "the file is truncated or corrupt: rerun `emergence tokenize`")
     return np.memmap(path, dtype=dtype, mode="r")
