@@ -10,6 +10,7 @@ from emergence.scoring import (
     first_phrase_baseline,
     nearest_phrase_baseline,
     normalize_answer,
+    question_type_baseline,
     random_span_baseline,
     score,
 )
@@ -206,3 +207,76 @@ def test_first_phrase_baseline_hand_made():
     assert preds["c"] == "the morning"  # "In" is a boundary word
     assert preds["d"] == "Go"
     assert preds["e"] == "Mary"
+
+
+# ---------------------------------------------------------------- question-type floor
+
+
+def qa(id, question, context, predicate_idx, answer="x"):
+    return QAExample(id, question, context, (answer,), (-1,), predicate_idx, question.split()[0])
+
+
+GIVE = "Mary gave the old lantern to John in the harbor ."  # gave = 1
+RELATIVE = "The watchmaker who sold a stew at the bakery returned a list to Gwen at noon ."  # returned = 9
+PASSIVE = "The shiny bucket was thrown by the teacher in the evening ."  # thrown = 4
+FRONTED = "After Bess visited the forest , Peter slowly pushed a bench to the market ."  # pushed = 8
+DATIVE = "Percy gave Alma the roast chicken to help the family ."  # gave = 1
+PRICE = "Eric sold the necklace for seven silver coins ."  # sold = 1
+
+RULE_CASES = [
+    # subject gap: the wh-word stands for the subject -> the phrase left of the predicate
+    ("who gave something to someone?", GIVE, 1, "Mary"),
+    ("who returned something to someone?", RELATIVE, 9, "The watchmaker"),  # not "the bakery" (in a PP)
+    ("who pushed something somewhere?", FRONTED, 8, "Peter"),
+    # object gap -> the phrase right of the predicate; a double object's second one
+    ("what did someone give to someone?", GIVE, 1, "the old lantern"),
+    ("what did someone return to someone?", RELATIVE, 9, "a list"),
+    ("what did someone give someone?", DATIVE, 1, "the roast chicken"),
+    # a preposition slot with no second object -> the phrase after that preposition
+    ("who did someone give something to?", GIVE, 1, "John"),
+    ("who did someone give something to?", DATIVE, 1, "Alma"),  # no "to" phrase: the first object
+    ("how much did someone sell something for?", PRICE, 1, "seven silver coins"),
+    # passive sentence: the agent is the by-phrase, the theme the subject
+    ("who was something thrown by?", PASSIVE, 4, "the teacher"),
+    ("who threw something?", PASSIVE, 4, "the teacher"),
+    ("what was thrown?", PASSIVE, 4, "The shiny bucket"),
+    ("what did someone throw?", PASSIVE, 4, "The shiny bucket"),
+    # where / when / how / why with their prepositions and cue words
+    ("where did someone give something?", GIVE, 1, "in the harbor"),
+    ("where did someone push something?", FRONTED, 8, "to the market"),
+    ("when was something thrown?", PASSIVE, 4, "in the evening"),
+    ("when did someone return something?", RELATIVE, 9, "at noon"),
+    ("when did someone push something?", FRONTED, 8, "After Bess visited the forest"),
+    ("how did someone push something?", FRONTED, 8, "slowly"),
+    ("why did someone give something?", DATIVE, 1, "to help the family"),
+]
+
+
+@pytest.mark.parametrize("question,context,p,expected", RULE_CASES)
+def test_question_type_baseline_hand_made(question, context, p, expected):
+    assert context.split(" ")[p] in ("gave", "returned", "thrown", "pushed", "sold")
+    assert question_type_baseline([qa("q", question, context, p)]) == {"q": expected}
+
+
+def test_question_type_baseline_falls_back_and_is_a_token_span():
+    examples = [qa(f"q{i}", q, c, p) for i, (q, c, p, _) in enumerate(RULE_CASES)]
+    examples.append(qa("free", "Tell me a story", GIVE, 1))  # not a QA-SRL question
+    preds = question_type_baseline(examples)
+    assert preds["free"] == nearest_phrase_baseline(examples)["free"]
+    assert all(is_token_span(preds[e.id], e.context) for e in examples)
+
+
+def test_question_type_baseline_paragraphs():
+    # SQuAD-shaped: no predicate. A QA-SRL-shaped question finds its verb in the paragraph ...
+    para = "Mary gave the old lantern to John . Tom sat on the beach at dawn ."
+    preds = question_type_baseline([qa("a", "where did someone sit?", para, -1),
+                                    qa("b", "who gave something to someone?", para, -1),
+                                    qa("c", "when did someone sit?", para, -1)])
+    assert preds == {"a": "on the beach", "b": "Mary", "c": "at dawn"}
+    # ... a free-form question takes its answer type near the words it shares with the context
+    para = "The company was founded by Steve Jobs in 1976 in California . It sold 5000 computers ."
+    questions = {"Who founded the company?": "Steve Jobs", "In what year was the company founded?": "in 1976",
+                 "Where was the company founded?": "in California", "How many computers did it sell?": "5000"}
+    preds = question_type_baseline([qa(q, q, para, -1) for q in questions])
+    assert preds == questions
+
