@@ -4,6 +4,8 @@ The scorer reproduces the official SQuAD v1.1 evaluation script so numbers are
 comparable with the literature. The baselines are floors: a learned QA head
 that cannot beat them has learned nothing about the predicate's arguments. The
 question-type floor reads the question (by rule), the others do not.
+The question-blind ceiling is the other side: the best score of one span per context,
+whatever the question.
 """
 
 from __future__ import annotations
@@ -1009,4 +1011,84 @@ def _name_candidates(s: _Sentence) -> list[tuple[int, int, int]]:
             out.append((0, start, i - 1))
             start = None
     return out
+
+
+# --------------------------------------------------------------------------- question-blind ceiling
+
+
+def question_blind_ceiling(examples: Sequence[QAExample], max_span_tokens: int | None = 30) -> dict[str, str]:
+    """The best any question-blind span picker can do: per context, one span for all its questions.
+
+    Examples are grouped by ``context`` (a QA-SRL sentence, all its predicates together; a
+    SQuAD paragraph). For each context, every span of 1..``max_span_tokens`` whitespace
+    tokens (all spans when None) is scored by the SQuAD F1 summed over the context's
+    questions (each question's max over its golds); the best span (ties: more exact matches,
+    then the earliest start, then the shorter) is predicted for every question of the
+    context. The search is exhaustive, so ``score(question_blind_ceiling(ex), golds)["f1"]``
+    is the exact maximum over such predictions; its EM is that span's EM.
+
+    What it bounds: any predictor whose choice of span cannot depend on the question, e.g. a
+    head scoring each context token from features computed from the context alone, up to
+    tokenisation (a subword head can cut words; its own length limit is in subword tokens).
+    It does *not* bound this project's frozen probe: the LM reads `question <|sep|> context`,
+    so every context state has seen the question (and sits at a position that depends on its
+    length). A probe above this ceiling shows that the frozen states carry the question;
+    one below it shows nothing either way.
+
+    Speed: a span is only worth its score if it starts and ends on a token whose normalised
+    words occur in some gold answer of the context (dropping any other edge token keeps
+    every overlap and shortens the span), so only those starts and ends are scored, and the
+    overlap counts are updated as the span grows.
+    """
+    if max_span_tokens is not None and max_span_tokens < 1:
+        raise ValueError("max_span_tokens must be >= 1 or None")
+    groups: dict[str, list[QAExample]] = {}
+    for ex in examples:
+        groups.setdefault(ex.context, []).append(ex)
+    preds: dict[str, str] = {}
+    for context, group in groups.items():
+        span = _best_blind_span(context, group, max_span_tokens)
+        for ex in group:
+            preds[ex.id] = span
+    return preds
+
+
+def _best_blind_span(context: str, group: list[QAExample], max_span_tokens: int | None) -> str:
+    tokens = context.split()
+    words = [normalize_answer(t).split() for t in tokens]  # normalising never joins tokens
+    golds = [[normalize_answer(g).split() for g in ex.answers] for ex in group]
+    gold_words = {w for q in golds for g in q for w in g}
+    useful = [i for i, ws in enumerate(words) if any(w in gold_words for w in ws)]
+    if not useful:
+        return tokens[0] if tokens else ""
+    flat = [(q, Counter(g), len(g), tuple(g)) for q, gs in enumerate(golds) for g in gs]
+    useful_set = set(useful)
+    best_key, best = None, (useful[0], useful[0])
+    limit = len(tokens) if max_span_tokens is None else max_span_tokens
+    for start in useful:
+        pred_counts: Counter = Counter()
+        n_pred = 0
+        common = [0] * len(flat)
+        span_words: list[str] = []
+        for end in range(start, min(len(tokens), start + limit)):
+            for w in words[end]:
+                for k, (_, gold_counts, _, _) in enumerate(flat):
+                    if pred_counts[w] < gold_counts.get(w, 0):
+                        common[k] += 1
+                pred_counts[w] += 1
+                n_pred += 1
+            span_words += words[end]
+            if end not in useful_set:
+                continue
+            f1s = [0.0] * len(golds)
+            ems = [0.0] * len(golds)
+            for k, (q, _, n_gold, gold_tuple) in enumerate(flat):
+                if common[k]:
+                    f1s[q] = max(f1s[q], 2 * common[k] / (n_pred + n_gold))
+                if n_pred == n_gold and tuple(span_words) == gold_tuple:
+                    ems[q] = 1.0
+            key = (sum(f1s), sum(ems))
+            if best_key is None or key > best_key:
+                best_key, best = key, (start, end)
+    return " ".join(tokens[best[0] : best[1] + 1])
 

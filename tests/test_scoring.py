@@ -10,6 +10,7 @@ from emergence.scoring import (
     first_phrase_baseline,
     nearest_phrase_baseline,
     normalize_answer,
+    question_blind_ceiling,
     question_type_baseline,
     random_span_baseline,
     score,
@@ -279,4 +280,42 @@ def test_question_type_baseline_paragraphs():
                  "Where was the company founded?": "in California", "How many computers did it sell?": "5000"}
     preds = question_type_baseline([qa(q, q, para, -1) for q in questions])
     assert preds == questions
+
+
+# ---------------------------------------------------------------- question-blind ceiling
+
+
+def test_question_blind_ceiling_hand_worked():
+    # One sentence, two questions. Best single span, by summed F1 (normalised tokens):
+    #   "Ann Lee"          1      + 2*1/(2+3) = 1.4
+    #   "Ann Lee met"      2*2/(3+2) + 2*2/(3+3) = 0.8 + 0.667 = 1.467
+    #   "Ann Lee met Bob"  2*2/(4+2) + 2*3/(4+3) = 2/3 + 6/7 = 32/21 = 1.524   <- the best
+    #   "Lee met Bob"      2*1/(3+2) + 1 = 1.4
+    # and a second sentence whose one question the span "Cy" answers exactly.
+    s1, s2 = "Ann Lee met Bob .", "Cy ran ."
+    examples = [QAExample("a", "q", s1, ("Ann Lee",), (0,), 2, "who"),
+                QAExample("b", "q", s1, ("Lee met Bob",), (4,), 2, "who"),
+                QAExample("c", "q", s2, ("Cy",), (0,), 1, "who")]
+    golds = {e.id: list(e.answers) for e in examples}
+    preds = question_blind_ceiling(examples)
+    assert preds == {"a": "Ann Lee met Bob", "b": "Ann Lee met Bob", "c": "Cy"}
+    out = score(preds, golds)
+    assert out["f1"] == pytest.approx(100 * (32 / 21 + 1) / 3)
+    assert out["exact_match"] == pytest.approx(100 / 3)
+    # spans of at most two tokens: "Ann Lee" (1.4) beats "Lee met" (0.5 + 0.8) and "Lee" (2/3 + 1/2)
+    short = question_blind_ceiling(examples, max_span_tokens=2)
+    assert short["a"] == short["b"] == "Ann Lee"
+    assert score(short, golds)["f1"] == pytest.approx(100 * (1.4 + 1) / 3)
+
+
+def test_question_blind_ceiling_is_the_exhaustive_maximum():
+    examples = [qa(f"q{i}", q, c, p, answer=a) for i, (q, c, p, a) in enumerate(RULE_CASES)]
+    preds = question_blind_ceiling(examples, max_span_tokens=None)
+    for context in {e.context for e in examples}:
+        group = [e for e in examples if e.context == context]
+        tokens = context.split()
+        total = lambda span: sum(f1(span, e.answers[0]) for e in group)
+        brute = max(total(" ".join(tokens[a:b])) for a in range(len(tokens)) for b in range(a + 1, len(tokens) + 1))
+        assert total(preds[group[0].id]) == pytest.approx(brute)
+        assert len({preds[e.id] for e in group}) == 1  # one span per context, whatever the question
 
