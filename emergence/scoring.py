@@ -6,6 +6,8 @@ that cannot beat them has learned nothing about the predicate's arguments. The
 question-type floor reads the question (by rule), the others do not.
 The question-blind ceiling is the other side: the best score of one span per context,
 whatever the question.
+``question_bootstrap`` gives an interval for a mean F1 that resamples contexts, not
+questions, since questions about one sentence are not independent.
 """
 
 from __future__ import annotations
@@ -1092,3 +1094,40 @@ def _best_blind_span(context: str, group: list[QAExample], max_span_tokens: int 
                 best_key, best = key, (start, end)
     return " ".join(tokens[best[0] : best[1] + 1])
 
+
+# --------------------------------------------------------------------------- intervals
+
+
+def question_bootstrap(per_question_f1: dict[str, float], clusters: dict[str, str],
+                       n_resamples: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean F1 (x100), resampling clusters of questions.
+
+    Questions about the same context (a sentence, a paragraph) are not independent, so the
+    resampling unit is the cluster: each resample draws as many clusters as there are, with
+    replacement, and takes the mean over all the questions they hold (a mean of a ratio, so
+    clusters of different sizes weigh by their size, as in the point estimate). The
+    interval is the (1 - level)/2 and (1 + level)/2 percentiles of those means. The point
+    estimate itself is the plain mean over questions. ``per_question_f1`` is on the 0-1
+    scale; ``clusters`` maps every question id to its cluster. Seeded: the same input and
+    seed give the same interval.
+    """
+    if not per_question_f1:
+        raise ValueError("no questions to bootstrap")
+    if not 0 < level < 1 or n_resamples < 1:
+        raise ValueError("level must be in (0, 1) and n_resamples >= 1")
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for qid, value in per_question_f1.items():
+        if qid not in clusters:
+            raise ValueError(f"question {qid!r} has no cluster")
+        c = clusters[qid]
+        sums[c] = sums.get(c, 0.0) + value
+        counts[c] = counts.get(c, 0) + 1
+    names = sorted(sums)  # a fixed order, so the draws do not depend on dict order
+    s = np.array([sums[c] for c in names])
+    n = np.array([counts[c] for c in names], dtype=float)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(len(names), size=(n_resamples, len(names)))
+    means = 100.0 * s[draws].sum(axis=1) / n[draws].sum(axis=1)
+    lo, hi = np.percentile(means, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
+    return float(lo), float(hi)

@@ -11,6 +11,7 @@ from emergence.scoring import (
     nearest_phrase_baseline,
     normalize_answer,
     question_blind_ceiling,
+    question_bootstrap,
     question_type_baseline,
     random_span_baseline,
     score,
@@ -319,3 +320,42 @@ def test_question_blind_ceiling_is_the_exhaustive_maximum():
         assert total(preds[group[0].id]) == pytest.approx(brute)
         assert len({preds[e.id] for e in group}) == 1  # one span per context, whatever the question
 
+
+# ---------------------------------------------------------------- clustered bootstrap
+
+
+def test_question_bootstrap_contains_mean_and_is_seeded():
+    rng = np.random.default_rng(1)
+    per = {f"q{i}": float(v) for i, v in enumerate(rng.random(200))}
+    clusters = {q: f"s{i // 4}" for i, q in enumerate(per)}
+    lo, hi = question_bootstrap(per, clusters, n_resamples=500, seed=3)
+    mean = 100 * sum(per.values()) / len(per)
+    assert lo < mean < hi
+    assert (lo, hi) == question_bootstrap(per, clusters, n_resamples=500, seed=3)
+    assert (lo, hi) != question_bootstrap(per, clusters, n_resamples=500, seed=4)
+    wider = question_bootstrap(per, clusters, n_resamples=500, level=0.99, seed=3)
+    assert wider[0] <= lo and hi <= wider[1]
+
+
+def test_question_bootstrap_point_when_all_equal():
+    per = {f"q{i}": 0.25 for i in range(30)}
+    lo, hi = question_bootstrap(per, {q: str(i % 7) for i, q in enumerate(per)})
+    assert lo == pytest.approx(25.0) and hi == pytest.approx(25.0)
+
+
+def test_question_bootstrap_widens_when_clusters_are_few():
+    # The same 80 scores: one cluster per question, or 4 clusters of equal scores.
+    per = {f"q{i}": float(i % 2) for i in range(80)}
+    many = question_bootstrap(per, {q: q for q in per}, seed=0)
+    few = question_bootstrap(per, {q: f"{i % 2}-{i % 4}" for i, q in enumerate(per)}, seed=0)
+    assert many[0] < 50 < many[1] and few[0] < 50 < few[1]
+    assert few[1] - few[0] > 2 * (many[1] - many[0])
+
+
+def test_question_bootstrap_rejects_bad_input():
+    with pytest.raises(ValueError):
+        question_bootstrap({}, {})
+    with pytest.raises(ValueError):
+        question_bootstrap({"a": 1.0}, {})
+    with pytest.raises(ValueError):
+        question_bootstrap({"a": 1.0}, {"a": "s"}, level=1.0)
