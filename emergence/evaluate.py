@@ -1,5 +1,6 @@
 """The eval stage: decode the best span per validation question, score it SQuAD-style, and
-score the floors (random span, position heuristics) on the same questions.
+score the floors (random span, position heuristics, the question-type rule) and the
+question-blind ceiling on the same questions.
 
 metrics/eval.json sits at a fixed path so `dvc metrics diff` compares any two runs;
 metrics/predictions.json maps each question id to its prediction, gold answers and question,
@@ -48,18 +49,25 @@ def predict(model, examples, tok, fp: FinetuneParams, ep: EvalParams, device) ->
     return predictions
 
 
-def score_run(predictions: dict[str, str], examples) -> dict:
+def score_run(predictions: dict[str, str], examples, seed: int | None = None) -> dict:
+    """F1/EM, the per-question-word breakdown and, given a seed, the bootstrap interval of
+    the F1 over questions clustered by context (questions about one sentence or paragraph
+    are not independent)."""
     golds = {ex.id: list(ex.answers) for ex in examples}
     result = scoring.score(predictions, golds)
     per_f1 = {q: f for q, (_, f) in result["per_question"].items()}
     by_word = scoring.breakdown(per_f1, {ex.id: ex.question_word for ex in examples})
-    return {
+    run = {
         "f1": round(result["f1"], 3),
         "exact_match": round(result["exact_match"], 3),
         "n_questions": result["n_questions"],
         "f1_by_question_word": {w: round(v["f1"], 3) for w, v in by_word.items()},
         "count_by_question_word": {w: v["count"] for w, v in by_word.items()},
     }
+    if seed is not None and per_f1:
+        lo, hi = scoring.question_bootstrap(per_f1, {ex.id: ex.context for ex in examples}, seed=seed)
+        run["f1_questions_lo"], run["f1_questions_hi"] = round(lo, 3), round(hi, 3)
+    return run
 
 
 def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_path: Path,
@@ -71,16 +79,23 @@ def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_
     model, config = load_qa_model(finetune_dir)
     model.to(device)
     predictions = predict(model, examples, tok, fp, ep, device)
-    run = score_run(predictions, examples)
+    run = score_run(predictions, examples, seed)
     baselines = {
         "random_span": scoring.random_span_baseline(examples, seed),
         "first_phrase": scoring.first_phrase_baseline(examples),
     }
     if task == "qasrl":  # "nearest the predicate" needs a predicate
         baselines["nearest_phrase"] = scoring.nearest_phrase_baseline(examples)
+    baselines["question_type"] = scoring.question_type_baseline(examples)
+    # the best one span per context can do for all its questions; the head's spans are at
+    # most max_answer_length (subword) tokens, so at most that many words
+    ceiling = score_run(scoring.question_blind_ceiling(examples, ep.max_answer_length), examples)
     metrics = {
         "f1": run["f1"],
         "exact_match": run["exact_match"],
+        # 95% percentile bootstrap over questions, resampling whole contexts (scoring.question_bootstrap)
+        "f1_questions_lo": run.get("f1_questions_lo"),
+        "f1_questions_hi": run.get("f1_questions_hi"),
         "n_questions": run["n_questions"],
         "n_answers_unfound": stats["n_answers_unfound"],
         "task": task,
@@ -97,6 +112,9 @@ def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_
         "eval_peak_rss_mb": peak_memory(device)["peak_rss_mb"],
         "baseline_f1": {},
         "baseline_exact_match": {},
+        # question-blind ceiling: one span per context for all its questions (scoring.question_blind_ceiling)
+        "ceiling_f1": ceiling["f1"],
+        "ceiling_exact_match": ceiling["exact_match"],
         # one level deep at most, so `dvc metrics show/diff` reads every number
         "f1_by_question_word": run["f1_by_question_word"],
         "count_by_question_word": run["count_by_question_word"],

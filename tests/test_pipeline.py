@@ -58,7 +58,11 @@ def test_download_tokenize_pretrain_finetune_eval(project):
     assert ev["mode"] == "frozen" and ev["samples"] == 50 and ev["trainable_params"] == 66
     assert 0 <= ev["f1"] <= 100 and ev["n_questions"] == len(
         (project / "data/raw/qasrl/validation.jsonl").read_text().splitlines())
-    assert set(ev["baseline_f1"]) == {"random_span", "nearest_phrase", "first_phrase"}
+    assert set(ev["baseline_f1"]) == {"random_span", "nearest_phrase", "first_phrase", "question_type"}
+    assert set(ev["baseline_exact_match"]) == set(ev["baseline_f1"])
+    assert ev["f1_questions_lo"] <= ev["f1"] <= ev["f1_questions_hi"]
+    assert 0 <= ev["ceiling_f1"] <= 100 and 0 <= ev["ceiling_exact_match"] <= 100
+    assert all(not isinstance(v, dict) or all(not isinstance(x, dict) for x in v.values()) for v in ev.values())
     preds = json.loads((project / "metrics/predictions.json").read_text())
     assert len(preds) == ev["n_questions"]
     assert all(set(v) == {"prediction", "answers", "question"} for v in preds.values())
@@ -74,7 +78,8 @@ def test_download_tokenize_pretrain_finetune_eval(project):
     invoke("eval", "--mode", "full")
     ev = json.loads((project / "metrics/eval.json").read_text())
     assert ev["task"] == "squad" and ev["n_questions"] == len(squad_val) and 0 <= ev["f1"] <= 100
-    assert set(ev["baseline_f1"]) == {"random_span", "first_phrase"}  # no predicate in a paragraph
+    assert set(ev["baseline_f1"]) == {"random_span", "first_phrase", "question_type"}  # no predicate in a paragraph
+    assert ev["f1_questions_lo"] <= ev["f1"] <= ev["f1_questions_hi"] and 0 <= ev["ceiling_f1"] <= 100
 
 
 @pytest.mark.slow

@@ -10,6 +10,9 @@ from emergence.scoring import (
     first_phrase_baseline,
     nearest_phrase_baseline,
     normalize_answer,
+    question_blind_ceiling,
+    question_bootstrap,
+    question_type_baseline,
     random_span_baseline,
     score,
 )
@@ -206,3 +209,153 @@ def test_first_phrase_baseline_hand_made():
     assert preds["c"] == "the morning"  # "In" is a boundary word
     assert preds["d"] == "Go"
     assert preds["e"] == "Mary"
+
+
+# ---------------------------------------------------------------- question-type floor
+
+
+def qa(id, question, context, predicate_idx, answer="x"):
+    return QAExample(id, question, context, (answer,), (-1,), predicate_idx, question.split()[0])
+
+
+GIVE = "Mary gave the old lantern to John in the harbor ."  # gave = 1
+RELATIVE = "The watchmaker who sold a stew at the bakery returned a list to Gwen at noon ."  # returned = 9
+PASSIVE = "The shiny bucket was thrown by the teacher in the evening ."  # thrown = 4
+FRONTED = "After Bess visited the forest , Peter slowly pushed a bench to the market ."  # pushed = 8
+DATIVE = "Percy gave Alma the roast chicken to help the family ."  # gave = 1
+PRICE = "Eric sold the necklace for seven silver coins ."  # sold = 1
+
+RULE_CASES = [
+    # subject gap: the wh-word stands for the subject -> the phrase left of the predicate
+    ("who gave something to someone?", GIVE, 1, "Mary"),
+    ("who returned something to someone?", RELATIVE, 9, "The watchmaker"),  # not "the bakery" (in a PP)
+    ("who pushed something somewhere?", FRONTED, 8, "Peter"),
+    # object gap -> the phrase right of the predicate; a double object's second one
+    ("what did someone give to someone?", GIVE, 1, "the old lantern"),
+    ("what did someone return to someone?", RELATIVE, 9, "a list"),
+    ("what did someone give someone?", DATIVE, 1, "the roast chicken"),
+    # a preposition slot with no second object -> the phrase after that preposition
+    ("who did someone give something to?", GIVE, 1, "John"),
+    ("who did someone give something to?", DATIVE, 1, "Alma"),  # no "to" phrase: the first object
+    ("how much did someone sell something for?", PRICE, 1, "seven silver coins"),
+    # passive sentence: the agent is the by-phrase, the theme the subject
+    ("who was something thrown by?", PASSIVE, 4, "the teacher"),
+    ("who threw something?", PASSIVE, 4, "the teacher"),
+    ("what was thrown?", PASSIVE, 4, "The shiny bucket"),
+    ("what did someone throw?", PASSIVE, 4, "The shiny bucket"),
+    # where / when / how / why with their prepositions and cue words
+    ("where did someone give something?", GIVE, 1, "in the harbor"),
+    ("where did someone push something?", FRONTED, 8, "to the market"),
+    ("when was something thrown?", PASSIVE, 4, "in the evening"),
+    ("when did someone return something?", RELATIVE, 9, "at noon"),
+    ("when did someone push something?", FRONTED, 8, "After Bess visited the forest"),
+    ("how did someone push something?", FRONTED, 8, "slowly"),
+    ("why did someone give something?", DATIVE, 1, "to help the family"),
+]
+
+
+@pytest.mark.parametrize("question,context,p,expected", RULE_CASES)
+def test_question_type_baseline_hand_made(question, context, p, expected):
+    assert context.split(" ")[p] in ("gave", "returned", "thrown", "pushed", "sold")
+    assert question_type_baseline([qa("q", question, context, p)]) == {"q": expected}
+
+
+def test_question_type_baseline_falls_back_and_is_a_token_span():
+    examples = [qa(f"q{i}", q, c, p) for i, (q, c, p, _) in enumerate(RULE_CASES)]
+    examples.append(qa("free", "Tell me a story", GIVE, 1))  # not a QA-SRL question
+    preds = question_type_baseline(examples)
+    assert preds["free"] == nearest_phrase_baseline(examples)["free"]
+    assert all(is_token_span(preds[e.id], e.context) for e in examples)
+
+
+def test_question_type_baseline_paragraphs():
+    # SQuAD-shaped: no predicate. A QA-SRL-shaped question finds its verb in the paragraph ...
+    para = "Mary gave the old lantern to John . Tom sat on the beach at dawn ."
+    preds = question_type_baseline([qa("a", "where did someone sit?", para, -1),
+                                    qa("b", "who gave something to someone?", para, -1),
+                                    qa("c", "when did someone sit?", para, -1)])
+    assert preds == {"a": "on the beach", "b": "Mary", "c": "at dawn"}
+    # ... a free-form question takes its answer type near the words it shares with the context
+    para = "The company was founded by Steve Jobs in 1976 in California . It sold 5000 computers ."
+    questions = {"Who founded the company?": "Steve Jobs", "In what year was the company founded?": "in 1976",
+                 "Where was the company founded?": "in California", "How many computers did it sell?": "5000"}
+    preds = question_type_baseline([qa(q, q, para, -1) for q in questions])
+    assert preds == questions
+
+
+# ---------------------------------------------------------------- question-blind ceiling
+
+
+def test_question_blind_ceiling_hand_worked():
+    # One sentence, two questions. Best single span, by summed F1 (normalised tokens):
+    #   "Ann Lee"          1      + 2*1/(2+3) = 1.4
+    #   "Ann Lee met"      2*2/(3+2) + 2*2/(3+3) = 0.8 + 0.667 = 1.467
+    #   "Ann Lee met Bob"  2*2/(4+2) + 2*3/(4+3) = 2/3 + 6/7 = 32/21 = 1.524   <- the best
+    #   "Lee met Bob"      2*1/(3+2) + 1 = 1.4
+    # and a second sentence whose one question the span "Cy" answers exactly.
+    s1, s2 = "Ann Lee met Bob .", "Cy ran ."
+    examples = [QAExample("a", "q", s1, ("Ann Lee",), (0,), 2, "who"),
+                QAExample("b", "q", s1, ("Lee met Bob",), (4,), 2, "who"),
+                QAExample("c", "q", s2, ("Cy",), (0,), 1, "who")]
+    golds = {e.id: list(e.answers) for e in examples}
+    preds = question_blind_ceiling(examples)
+    assert preds == {"a": "Ann Lee met Bob", "b": "Ann Lee met Bob", "c": "Cy"}
+    out = score(preds, golds)
+    assert out["f1"] == pytest.approx(100 * (32 / 21 + 1) / 3)
+    assert out["exact_match"] == pytest.approx(100 / 3)
+    # spans of at most two tokens: "Ann Lee" (1.4) beats "Lee met" (0.5 + 0.8) and "Lee" (2/3 + 1/2)
+    short = question_blind_ceiling(examples, max_span_tokens=2)
+    assert short["a"] == short["b"] == "Ann Lee"
+    assert score(short, golds)["f1"] == pytest.approx(100 * (1.4 + 1) / 3)
+
+
+def test_question_blind_ceiling_is_the_exhaustive_maximum():
+    examples = [qa(f"q{i}", q, c, p, answer=a) for i, (q, c, p, a) in enumerate(RULE_CASES)]
+    preds = question_blind_ceiling(examples, max_span_tokens=None)
+    for context in {e.context for e in examples}:
+        group = [e for e in examples if e.context == context]
+        tokens = context.split()
+        total = lambda span: sum(f1(span, e.answers[0]) for e in group)
+        brute = max(total(" ".join(tokens[a:b])) for a in range(len(tokens)) for b in range(a + 1, len(tokens) + 1))
+        assert total(preds[group[0].id]) == pytest.approx(brute)
+        assert len({preds[e.id] for e in group}) == 1  # one span per context, whatever the question
+
+
+# ---------------------------------------------------------------- clustered bootstrap
+
+
+def test_question_bootstrap_contains_mean_and_is_seeded():
+    rng = np.random.default_rng(1)
+    per = {f"q{i}": float(v) for i, v in enumerate(rng.random(200))}
+    clusters = {q: f"s{i // 4}" for i, q in enumerate(per)}
+    lo, hi = question_bootstrap(per, clusters, n_resamples=500, seed=3)
+    mean = 100 * sum(per.values()) / len(per)
+    assert lo < mean < hi
+    assert (lo, hi) == question_bootstrap(per, clusters, n_resamples=500, seed=3)
+    assert (lo, hi) != question_bootstrap(per, clusters, n_resamples=500, seed=4)
+    wider = question_bootstrap(per, clusters, n_resamples=500, level=0.99, seed=3)
+    assert wider[0] <= lo and hi <= wider[1]
+
+
+def test_question_bootstrap_point_when_all_equal():
+    per = {f"q{i}": 0.25 for i in range(30)}
+    lo, hi = question_bootstrap(per, {q: str(i % 7) for i, q in enumerate(per)})
+    assert lo == pytest.approx(25.0) and hi == pytest.approx(25.0)
+
+
+def test_question_bootstrap_widens_when_clusters_are_few():
+    # The same 80 scores: one cluster per question, or 4 clusters of equal scores.
+    per = {f"q{i}": float(i % 2) for i in range(80)}
+    many = question_bootstrap(per, {q: q for q in per}, seed=0)
+    few = question_bootstrap(per, {q: f"{i % 2}-{i % 4}" for i, q in enumerate(per)}, seed=0)
+    assert many[0] < 50 < many[1] and few[0] < 50 < few[1]
+    assert few[1] - few[0] > 2 * (many[1] - many[0])
+
+
+def test_question_bootstrap_rejects_bad_input():
+    with pytest.raises(ValueError):
+        question_bootstrap({}, {})
+    with pytest.raises(ValueError):
+        question_bootstrap({"a": 1.0}, {})
+    with pytest.raises(ValueError):
+        question_bootstrap({"a": 1.0}, {"a": "s"}, level=1.0)
