@@ -178,7 +178,7 @@ def size_rows(rec, data: str) -> SizeRows:
 
 
 VERDICT_COLUMNS = ["size", "full F1", "scratch F1 (R)", "frozen F1", "control (random init)", "lexical (layer 0)",
-                   "ceiling", "floor", "G [95%]", "G_max", "verdict", "why", "sources"]
+                   "ceiling", "floor", "G [95%]", "G_q", "verdict", "why", "sources"]
 
 
 def verdict_table(t: SizeRows, title: str) -> Table:
@@ -190,7 +190,7 @@ def verdict_table(t: SizeRows, title: str) -> Table:
                      _cell(t.scratch[s], experiment_id(s, "none", "full", "all")),
                      _cell(sc.frozen, experiment_id(s, t.data, "frozen", "all")), _cell(sc.control),
                      _cell(t.lexical[s]), _cell(sc.ceiling), f"{floor[1].mean:.1f} ({floor[0]})" if floor else NONE_CELL,
-                     _cell(result.gain, digits=2), _num(result.gain_max, 2), result.label, result.reason,
+                     _cell(result.gain, digits=2), _num(result.gain_q, 2), result.label, result.reason,
                      _sources(sc.full, t.scratch[s], sc.frozen, sc.control, sc.ceiling)])
     return Table(VERDICT_COLUMNS, rows, title)
 
@@ -221,8 +221,9 @@ def headline(rec) -> tuple[Section, Verdict, Table]:
         "scratch (R): the same finetuning from random initialisation (pretraining data `none`); frozen: the linear span "
         "probe on the frozen pretrained LM; control C: that probe on the random-init LM (`metrics/probe.json` "
         "random_init_f1); lexical: that probe on the pretrained layer 0 (embeddings, probe.json f1_by_layer) — what "
-        "word identity alone gives; ceiling: the best a question-blind head can score (eval.json ceiling_f1); floor: "
-        "the strongest no-learning baseline (eval.json baseline_f1).")
+        "word identity alone gives; ceiling: the best a question-blind head can score (eval.json ceiling_f1) — a reference, "
+        "not a bound, since the LM reads the question before the context; G_q: the gain that ceiling would give; "
+        "floor: the strongest no-learning baseline (eval.json baseline_f1).")
     section.text.append("**The rule.**\n\n" + RULE)
     section.tables.append(table)
     sizes = t.sizes

@@ -121,11 +121,10 @@ SMOKE = "excluded: smoke budget"
 CANNOT = f"cannot show emergence (full F1 < {MIN_FULL_F1:g})"
 CANNOT_FLOOR = "cannot show emergence (full does not beat the floor)"
 CANNOT_CONTROL = "cannot show emergence (full does not beat the random-init probe)"
-CEILING = "inconclusive: the probe's ceiling"
 INCONCLUSIVE = "inconclusive"
 STRONG, PARTIAL, NONE = "strong emergence", "partial", "none"
 SCALE, MIXED = "scale-dependent", "mixed"
-GATES = (MISSING, SMOKE, CANNOT, CANNOT_FLOOR, CANNOT_CONTROL, CEILING)  # sizes no trend is read from
+GATES = (MISSING, SMOKE, CANNOT, CANNOT_FLOOR, CANNOT_CONTROL)  # sizes no trend is read from
 
 
 def smoke_budget(size: str, source: str | None) -> bool:
@@ -144,9 +143,10 @@ no-learning baseline on the same questions) and the ceiling (the best a question
 3. full F1 < {MIN_FULL_F1:g}: **{CANNOT}** (the model never learned the task, so a probe has nothing to match);
 4. full F1's lower bound not above floor + {FLOOR_MARGIN:g} F1: **{CANNOT_FLOOR}**;
 5. the normalised gain G = (frozen − C) / (full − C), per seed where a seed has all three, then its mean and \
-t-interval (from the means, without an interval, where no seed pairs); G_max = (ceiling − C) / (full − C) is the most \
-the probe could reach. G_max < {NONE_G:g}: **{CEILING}** (a probe that cannot read the question is "none" by \
-construction); G_max < {STRONG_G:g} is noted: strong was out of reach for this probe;
+t-interval (from the means, without an interval, where no seed pairs). G_q = (ceiling − C) / (full − C) is the gain a \
+head could reach without the question. It is a reference, not a bound: the LM reads `question <|sep|> context` left \
+to right, so frozen context states may carry the question. The reason says on which side of it frozen F1 lies (its \
+lower bound above the ceiling: the frozen states carry the question);
 6. bands on G: G ≥ {STRONG_G:g} **{STRONG}**; G < {NONE_G:g} **{NONE}**; in between **{PARTIAL}**; when G's interval \
 straddles a band boundary: **{INCONCLUSIVE}**.
 
@@ -165,7 +165,7 @@ class SizeScores:
     frozen: Estimate | None
     control: Estimate | None = None  # random-init probe; None: C = 0
     floor: float | None = None       # strongest no-learning floor (F1); None: no gate
-    ceiling: Estimate | None = None  # question-blind head; None: no G_max
+    ceiling: Estimate | None = None  # best question-blind head (a reference); None: no G_q
     smoke: bool = False
 
 
@@ -174,7 +174,7 @@ class SizeResult:
     label: str
     reason: str
     gain: Estimate | None = None    # G
-    gain_max: float | None = None   # G_max
+    gain_q: float | None = None     # G_q: the gain of the best question-blind head
 
 
 @dataclass(frozen=True)
@@ -222,18 +222,20 @@ def size_verdict(s: SizeScores) -> SizeResult:
     if gain is None:
         return SizeResult(CANNOT_CONTROL, how)
     c = s.control.mean if s.control else 0.0
-    g_max = (s.ceiling.mean - c) / (s.full.mean - c) if s.ceiling else None
+    g_q = (s.ceiling.mean - c) / (s.full.mean - c) if s.ceiling else None
     g_text = f"G = {gain.text(2)}" + ("" if gain.lo is not None else f" ({how})")
-    if g_max is not None and g_max < NONE_G:
-        return SizeResult(CEILING, f"G_max = {g_max:.2f} < {NONE_G:g}: a probe that cannot read the question scores "
-                                   f"'none' by construction; {g_text}", gain, g_max)
-    note = f"; G_max = {g_max:.2f} < {STRONG_G:g}: strong was out of reach for this probe" \
-        if g_max is not None and g_max < STRONG_G else ""
+    note = ""
+    if s.ceiling is not None:
+        frozen_lo = s.frozen.lo if s.frozen.lo is not None else s.frozen.mean
+        note = (f"; frozen F1 above the question-blind ceiling {s.ceiling.mean:.1f}: the frozen states carry the question"
+                if frozen_lo > s.ceiling.mean else
+                f"; frozen F1 within the question-blind ceiling {s.ceiling.mean:.1f} (G_q = {g_q:.2f}): "
+                "reachable without reading the question")
     if gain.lo is not None and band(gain.lo) != band(gain.hi):
         edges = " and ".join(f"{b:g}" for b in (NONE_G, STRONG_G) if gain.lo < b <= gain.hi)
         return SizeResult(INCONCLUSIVE, f"{g_text} straddles {edges} ({band(gain.lo)} or {band(gain.hi)}){note}",
-                          gain, g_max)
-    return SizeResult(band(gain.mean), g_text + note, gain, g_max)
+                          gain, g_q)
+    return SizeResult(band(gain.mean), g_text + note, gain, g_q)
 
 
 def verdict(scores: dict[str, SizeScores]) -> Verdict:
@@ -242,7 +244,7 @@ def verdict(scores: dict[str, SizeScores]) -> Verdict:
     gated = "; ".join(f"{s}: {r.label}" for s, r in per_size.items() if r.label in GATES)
     aside = f" ({gated})" if gated else ""
     if not judged:
-        for label in (CEILING, CANNOT, CANNOT_FLOOR, CANNOT_CONTROL, SMOKE):
+        for label in (CANNOT_FLOOR, CANNOT, CANNOT_CONTROL, SMOKE):
             if any(r.label == label for r in per_size.values()):
                 return Verdict(label, f"no size can be judged{aside}", per_size)
         return Verdict(MISSING, "no size has both a full and a frozen run", per_size)

@@ -8,9 +8,15 @@ import pytest
 from click.testing import CliRunner
 
 from emergence.cli import main
+from emergence.errors import SetupError
 from emergence.grid import Experiment
 from emergence.report import VERDICT_COLUMNS, build, markdown, write_report
-from emergence.runs import collect, experiments_from_exp_show, merge, records_from_source
+from emergence.runs import (
+    collect,
+    experiments_from_exp_show,
+    merge,
+    records_from_source,
+)
 from emergence.summary import MISSING, NONE, PARTIAL, SCALE, SMOKE, STRONG, t_quantile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,7 +180,7 @@ def test_collect_reads_experiment_commits_through_git(tmp_path, monkeypatch):
     assert full["finetune_loss"][-1] == {"step": 3.0, "train_loss": 1.5}  # a CSV read from the commit
     assert [r["source"] for r in collect(tmp_path, experiments=False)["runs"]] == ["workspace"]
     fake.write_text("#!/bin/sh\necho 'ERROR: you are not inside of a DVC repository' >&2\nexit 253\n")
-    with pytest.raises(OSError, match="not inside of a DVC repository.*--no-experiments"):
+    with pytest.raises(SetupError, match="not inside of a DVC repository.*--no-experiments"):
         collect(tmp_path)
 
 
@@ -211,7 +217,7 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     assert tiny[col["scratch F1 (R)"]] == "63.0 [61.0, 65.0] (n=3) T-R-F-ALL"
     assert tiny[col["frozen F1"]].endswith("T-W-Z-ALL") and tiny[col["lexical (layer 0)"]].startswith("10.0")
     assert tiny[col["floor"]] == "27.1 (nearest_phrase)" and tiny[col["ceiling"]].startswith("78.0")
-    assert tiny[col["G_max"]] == f"{65.5 / 70.5:.2f}"  # (ceiling − C)/(full − C) at the mean C = 12.5
+    assert tiny[col["G_q"]] == f"{65.5 / 70.5:.2f}"  # (ceiling − C)/(full − C) at the mean C = 12.5
     assert (tiny[col["verdict"]], small[col["verdict"]]) == (NONE, PARTIAL)
     assert tiny[col["sources"]] == "T-W-F-ALL-s{0,1,2}, T-R-F-ALL-s{0,1,2}, T-W-Z-ALL-s{0,1,2}, T-W-Z-100-s0"
     assert "**Verdict: scale-dependent**" in md and "full F1 < 20" in md and "Primary endpoint" in md

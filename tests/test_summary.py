@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from emergence.summary import (CANNOT, CANNOT_FLOOR, CEILING, INCONCLUSIVE, MISSING, MIXED, NONE, PARTIAL, RULE,
+from emergence.summary import (CANNOT, CANNOT_FLOOR, INCONCLUSIVE, MISSING, MIXED, NONE, PARTIAL, RULE,
                                SCALE, SMOKE, STRONG, Estimate, SizeScores, estimate, fit_is_descriptive,
                                fit_power_law, normalised_gain, size_verdict, smoke_budget, t_interval, t_quantile,
                                verdict)
@@ -122,14 +122,17 @@ def test_floor_gate_needs_full_lower_bound_above_floor_plus_margin():
     assert "floor 24.5 + 5" in size_verdict(SizeScores(seeds(30), seeds(20), floor=24.5)).reason
 
 
-def test_ceiling_gate_and_note():
-    low = size_verdict(SizeScores(per_seed(70, 70, 70), per_seed(14, 14, 14), ceiling=per_seed(14, 14, 14)))
-    assert low.label == CEILING == "inconclusive: the probe's ceiling" and low.gain_max == pytest.approx(0.2)
-    mid = size_verdict(SizeScores(per_seed(70, 70, 70), per_seed(35, 35, 35), ceiling=per_seed(42, 42, 42)))
-    assert mid.label == PARTIAL and mid.gain_max == pytest.approx(0.6)
-    assert "strong was out of reach for this probe" in mid.reason
-    high = size_verdict(SizeScores(per_seed(70, 70, 70), per_seed(63, 63, 63), ceiling=per_seed(70, 70, 70)))
-    assert high.label == STRONG and "out of reach" not in high.reason
+def test_the_question_blind_ceiling_is_a_reference_not_a_gate():
+    """The causal LM reads the question before the context, so a frozen probe may pass the
+    ceiling; the reason says on which side frozen F1 lies."""
+    below = size_verdict(SizeScores(per_seed(70, 70, 70), per_seed(14, 14, 14), ceiling=per_seed(20, 20, 20)))
+    assert below.label == NONE and below.gain_q == pytest.approx(20 / 70)
+    assert "within the question-blind ceiling 20.0" in below.reason and "without reading the question" in below.reason
+    above = size_verdict(SizeScores(per_seed(70, 70, 70), per_seed(63, 63, 63), ceiling=per_seed(30, 30, 30)))
+    assert above.label == STRONG and "the frozen states carry the question" in above.reason
+    # an interval reaching below the ceiling is not "above" it
+    straddle = size_verdict(SizeScores(per_seed(70, 70, 70), per_seed(25, 30, 35), ceiling=per_seed(28, 28, 28)))
+    assert "within the question-blind ceiling" in straddle.reason
 
 
 def test_an_interval_straddling_a_band_boundary_is_inconclusive():
@@ -181,7 +184,7 @@ def test_overall_without_a_judged_size():
 
 
 def test_rule_text_states_its_constants():
-    for text in ("full F1 < 20", "floor + 5 F1", "G ≥ 0.8", "G < 0.3", "ΔG ≥ 0.3", "t-interval", "G_max < 0.3",
+    for text in ("full F1 < 20", "floor + 5 F1", "G ≥ 0.8", "G < 0.3", "ΔG ≥ 0.3", "t-interval", "G_q = (ceiling − C)",
                  "base, medium on the embedded source"):
         assert text in RULE
 
