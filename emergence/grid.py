@@ -1,15 +1,19 @@
 """The study's experiment grid: experiment IDs, the list of experiments, and the
 `dvc exp run --queue` command for each.
 
-ID scheme (the original study's): size initial (T/S/B/M) - pretraining data (W wiki, WN
-wiki+nq) - mode (F full finetuning, Z frozen LM) - finetuning questions (ALL or the number),
-e.g. `T-W-F-ALL`, `B-WN-Z-100`. A DVC experiment is one ID at one seed, named `<ID>-s<seed>`
-(a valid git ref name).
+ID scheme (the original study's, with two control conditions): size initial (T/S/B/M) -
+pretraining data (W wiki, WN wiki+nq; WQ wiki+qa, the positive control whose text also holds
+the QA training questions; R none, the random init) - mode (F full finetuning, Z frozen LM) -
+finetuning questions (ALL or the number), e.g. `T-W-F-ALL`, `B-WN-Z-100`, `T-R-F-ALL` (full
+finetuning from scratch). A DVC experiment is one ID at one seed, named `<ID>-s<seed>` (a valid
+git ref name).
 
-Our reading of the study's 18 experiments: every size (4) × pretraining data (2) × mode (2)
-on all QA training questions = 16, plus base pretrained on wiki+nq with 100 questions, full
-and frozen (`B-WN-F-100`, `B-WN-Z-100`) = 18. The few-shot curve (10, 50, 100, 500, all
-questions) can be asked for any size.
+Our reading of the study's 18 experiments: every size (4) × pretraining data (wiki, wiki+nq)
+× mode (2) on all QA training questions = 16, plus base pretrained on wiki+nq with 100
+questions, full and frozen (`B-WN-F-100`, `B-WN-Z-100`) = 18. The controls add, per size,
+WQ full and frozen and R full (R frozen is the random-init probe, which the probe stage
+already runs for every pretrained model). The few-shot curve (10, 50, 100, 500, all questions)
+can be asked for any size.
 """
 
 from __future__ import annotations
@@ -66,13 +70,19 @@ def study_grid(sizes=SIZES, data=PRETRAIN_DATA, modes=MODES, seeds=(0,)) -> list
     rows = [(s, d, "all") for s in SIZES for d in PRETRAIN_DATA]
     rows += list(EXTRA_ROWS)
     return [Experiment(s, d, m, n, seed) for seed in seeds for s, d, n in rows for m in MODES
-            if s in sizes and d in data and m in modes]
+            if s in sizes and d in data and m in modes and wanted(d, m)]
+
+
+def wanted(data: str, mode: str) -> bool:
+    """Every data condition in both modes, but `none` only fully finetuned (its frozen probe is
+    the probe stage's random-init control)."""
+    return not (data == "none" and mode == "frozen")
 
 
 def few_shot_grid(size: str, data=PRETRAIN_DATA, modes=MODES, seeds=(0,)) -> list[Experiment]:
     """The learning curve for one size: 10, 50, 100, 500 and all questions."""
     return [Experiment(size, d, m, n, seed) for seed in seeds for d in PRETRAIN_DATA for n in FEW_SHOT
-            for m in MODES if d in data and m in modes]
+            for m in MODES if d in data and m in modes and wanted(d, m)]
 
 
 def study_order(value) -> tuple:

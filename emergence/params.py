@@ -19,7 +19,10 @@ import yaml
 from emergence.errors import UserError
 
 SIZES = ("tiny", "small", "base", "medium")
-PRETRAIN_DATA = ("wiki", "wiki+nq")
+# wiki+nq: the ablation with question-answer lines; wiki+qa: the positive control, whose text also
+# holds the QA training questions; none: no pretraining (the random init; full finetuning from it
+# is the scratch control)
+PRETRAIN_DATA = ("wiki", "wiki+nq", "wiki+qa", "none")
 SOURCES = ("embedded", "hub", "local")
 QASRL_VERSIONS = ("1.0", "2.0")
 TASKS = ("qasrl", "squad")  # what the span head is trained and scored on

@@ -30,7 +30,10 @@ from emergence.files import (
 from emergence.model import GPT, GPTConfig, load_weights, weights_for_saving
 from emergence.params import ModelSize, ParamsError, PretrainParams
 
-CORPORA_OF = {"wiki": ("wiki",), "wiki+nq": ("wiki", "nq")}
+# The token files each pretraining condition samples from. `none` trains no step: its model is the
+# random initialisation (bitwise the step-0 snapshot of the same size and seed); wiki is opened
+# only for the validation loss and the budget.
+CORPORA_OF = {"wiki": ("wiki",), "wiki+nq": ("wiki", "nq"), "wiki+qa": ("wiki", "qa"), "none": ("wiki",)}
 
 
 def pick_device(name: str) -> torch.device:
@@ -212,6 +215,8 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     train_arrays = [open_tokens(tokens_dir / c / "train.bin", dtype) for c in CORPORA_OF[data]]
     wiki_val = open_tokens(tokens_dir / "wiki" / "validation.bin", dtype)
     size = budget(size, source, sum(len(a) for a in train_arrays))
+    if data == "none":
+        size = dataclasses.replace(size, max_steps=0)
     train = TokenWindows(train_arrays, size.context, size.batch_size, seed)
     # Fixed validation windows (their own seed): the same for both data conditions and every
     # training seed, so validation losses compare; sizes share them when context and batch match.
@@ -246,7 +251,7 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         running.fill_(saved["extra"]["running"])
     # Snapshots go beside the resume checkpoint while training (DVC empties out_dir before it
     # reruns a stage, which would lose them on resume) and into out_dir when the run completes.
-    keep = snapshot_steps(size.max_steps, pp.snapshots)
+    keep = snapshot_steps(size.max_steps, pp.snapshots) if size.max_steps else [0]
     snap_dir = Path(resume_dir) / "snapshots" if resume_dir else out_dir / SNAPSHOTS
     if not saved:
         shutil.rmtree(snap_dir, ignore_errors=True)  # a different run's, or a finished one's
@@ -280,6 +285,8 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         if progress:
             progress(f"pretrain {size_name}-{data}", done, size.max_steps)
     train_seconds += time.perf_counter() - t0
+    if not val_curve:   # no step trained (data none): the random init's loss
+        val_curve.append({"step": 0, "tokens": 0, "val_loss": round(estimate_loss(runner, val_windows, device), 5)})
 
     val_loss = val_curve[-1]["val_loss"]
     unigram = unigram_cross_entropy(train_arrays[0], wiki_val, meta["vocab_size"])
@@ -288,13 +295,13 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         "data": data,
         "total_params": n_params,
         "trainable_params": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        "train_loss": curve[-1]["train_loss"],
+        "train_loss": curve[-1]["train_loss"] if curve else None,
         "val_loss": val_loss,
         "val_perplexity": round(math.exp(val_loss), 3),
         "unigram_val_perplexity": round(math.exp(unigram), 3),
         "steps": size.max_steps,
         "tokens_seen": size.max_steps * tokens_per_step,
-        "tokens_per_s": round(size.max_steps * tokens_per_step / train_seconds, 1),
+        "tokens_per_s": round(size.max_steps * tokens_per_step / train_seconds, 1) if size.max_steps else 0.0,
         "train_seconds": round(train_seconds, 2),
         "device": device.type,
         **peak_memory(device),

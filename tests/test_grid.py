@@ -16,11 +16,15 @@ B-W-F-ALL B-W-Z-ALL B-WN-F-ALL B-WN-Z-ALL
 M-W-F-ALL M-W-Z-ALL M-WN-F-ALL M-WN-Z-ALL
 B-WN-F-100 B-WN-Z-100
 """.split()
+# The controls, per size: the positive control (wiki+qa) in both modes, full finetuning from scratch.
+CONTROLS = [f"{s}-{c}" for s in "TSBM" for c in ("WQ-F-ALL", "WQ-Z-ALL", "R-F-ALL")]
 
 
-def test_the_study_grid_is_the_18_experiments_with_their_ids():
+def test_the_study_grid_is_the_18_experiments_and_the_controls_with_their_ids():
     exps = study_grid()
-    assert sorted(e.id for e in exps) == sorted(STUDY_18)
+    assert sorted(e.id for e in exps) == sorted(STUDY_18 + CONTROLS)
+    assert sorted(e.id for e in study_grid(data=("wiki", "wiki+nq"))) == sorted(STUDY_18)
+    assert Experiment("tiny", "none", "full", "all", 0).params()["pretrain_data"] == "none"
     by_id = {e.id: e for e in exps}
     assert by_id["B-WN-Z-100"] == Experiment("base", "wiki+nq", "frozen", 100, 0)
     assert by_id["M-W-F-ALL"] == Experiment("medium", "wiki", "full", "all", 0)
@@ -29,15 +33,19 @@ def test_the_study_grid_is_the_18_experiments_with_their_ids():
 
 
 def test_seeds_multiply_the_grid_and_name_each_run():
-    exps = study_grid(seeds=(0, 1, 2))
+    exps = study_grid(data=("wiki", "wiki+nq"), seeds=(0, 1, 2))
     assert len(exps) == 54 and len({e.name for e in exps}) == 54
     assert [e.name for e in exps[:2]] == ["T-W-F-ALL-s0", "T-W-Z-ALL-s0"]
     assert exps[-1].name == "B-WN-Z-100-s2"  # seed outermost: a stopped queue holds whole grids
+    assert len(study_grid(seeds=(0, 1, 2))) == (18 + 12) * 3
 
 
 def test_filters_and_few_shot_curve():
     cpu = study_grid(sizes=("tiny", "small"), seeds=(0, 1, 2))
-    assert len(cpu) == 24 and {e.size for e in cpu} == {"tiny", "small"}
+    assert len(cpu) == 2 * (2 + 2 + 2 + 1) * 3 and {e.size for e in cpu} == {"tiny", "small"}
+    verdict_runs = study_grid(sizes=("tiny", "small"), data=("wiki", "wiki+qa", "none"), seeds=(0,))
+    assert [e.id for e in verdict_runs] == ["T-W-F-ALL", "T-W-Z-ALL", "T-WQ-F-ALL", "T-WQ-Z-ALL", "T-R-F-ALL",
+                                            "S-W-F-ALL", "S-W-Z-ALL", "S-WQ-F-ALL", "S-WQ-Z-ALL", "S-R-F-ALL"]
     assert [e.id for e in study_grid(sizes=("base",), data=("wiki+nq",), modes=("frozen",))] == ["B-WN-Z-ALL", "B-WN-Z-100"]
     curve = few_shot_grid("small", data=("wiki",))
     assert [e.id for e in curve] == ["S-W-F-10", "S-W-Z-10", "S-W-F-50", "S-W-Z-50", "S-W-F-100", "S-W-Z-100",
@@ -56,7 +64,7 @@ def test_grid_command_prints_one_command_per_line(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["grid", "--sizes", "tiny,small"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 8 * 3  # params.yaml's seeds: [0, 1, 2]
+    assert len(lines) == 14 * 3  # 7 per size, params.yaml's seeds: [0, 1, 2]
     assert lines[0].startswith("dvc exp run --queue --name T-W-F-ALL-s0 -S model=tiny")
     result = CliRunner().invoke(main, ["grid", "--few-shot", "tiny", "--modes", "frozen", "--data", "wiki", "--seeds", "5"])
     assert [line.split()[5] for line in result.output.splitlines()] == [
