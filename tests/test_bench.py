@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import time
@@ -33,7 +34,9 @@ def test_pretrain_shape_result():
     assert result["threads"] == torch.get_num_threads()
     assert result["peak_flops"] > 0
     low, high = result["peak_spread"]
-    assert low <= result["peak_matmul_flops"] <= high and result["peak_matmul_flops"] <= result["peak_flops"]
+    assert 0 < low <= high == result["peak_matmul_flops"] <= result["peak_flops"]
+    assert result["peak_n"] == 256 and result["peak_by_n"] == {"256": high}
+    assert result["peak_rounds"] == 2  # before micro and after it
     r = result["micro"]
     assert r["tokens_per_s_min"] <= r["tokens_per_s"] <= r["tokens_per_s_max"]
     assert r["tokens_per_s"] > 0 and r["step_ms"] > 0
@@ -156,6 +159,62 @@ def test_finalise_mfu_keeps_a_matmul_peak_no_step_reaches():
     bench.finalise_mfu(result, 200e9)
     assert (result["peak_flops"], result["peak_source"], result["peak_note"]) == (200e9, "matmul", None)
     assert (result["ref-a"]["mfu"], result["ref-a"]["mfu_min"], result["ref-a"]["mfu_max"]) == (0.25, 0.2, 0.3)
+
+
+def test_summarise_peak_is_the_maximum_of_every_round_and_size():
+    rounds = [{1024: [60e9, 70e9], 2048: [80e9, 50e9]}, {1024: [95e9, 40e9], 2048: [90e9, 85e9]}]
+    peak = bench.summarise_peak(rounds)
+    assert peak["peak_flops"] == peak["peak_matmul_flops"] == 95e9
+    assert peak["peak_n"] == 1024 and peak["peak_spread"] == [40e9, 95e9]
+    assert peak["peak_by_n"] == {"1024": 95e9, "2048": 90e9} and peak["peak_rounds"] == 2
+
+
+@pytest.fixture
+def restore_threads():
+    threads = torch.get_num_threads()
+    yield threads
+    torch.set_num_threads(threads)
+
+
+def test_peak_is_remeasured_between_shapes_in_the_shapes_threads(monkeypatch, restore_threads):
+    """A peak round before the first pretraining shape and after each; the running maximum (here
+    the round between the shapes) is the peak; each round runs in the threads setting the run
+    started with, even when something in between changed it."""
+    calls, rates = [], iter([10e9, 30e9, 20e9])
+
+    def fake_peak(device, dtype, sizes, repeats, warmup, min_repeat_s):
+        calls.append(("peak", torch.get_num_threads()))
+        return {n: [next(rates)] for n in sizes}
+
+    def fake_pretrain(shape, params, device, repeats, warmup, min_repeat_s, compile=False):
+        calls.append(("shape", torch.get_num_threads()))
+        torch.set_num_threads(1)  # e.g. a library that changes the setting
+        return pretrain_entry(1_000_000, 10_000, 10_000, 10_000)  # 10 GFLOP/s
+
+    monkeypatch.setattr(bench, "measure_peak", fake_peak)
+    monkeypatch.setattr(bench, "bench_pretrain", fake_pretrain)
+    result = bench.run_bench(["micro", "ref-a"], device_name="cpu", repeats=1, warmup=0, **FAST)
+    threads = restore_threads
+    assert calls == [("peak", threads), ("shape", threads), ("peak", threads), ("shape", threads), ("peak", threads)]
+    assert result["threads"] == threads
+    assert result["peak_flops"] == 30e9 and result["peak_source"] == "matmul" and result["peak_rounds"] == 3
+    assert result["micro"]["mfu"] == result["ref-a"]["mfu"] == round(1 / 3, 4)
+
+
+def test_real_run_never_reports_mfu_above_one():
+    """A real run whose matmul (2 x 2: a microsecond of call overhead for 16 FLOPs) is far below
+    what a training step reaches: the peak is raised to the fastest step, and no MFU is above 1."""
+    micro2 = bench.BenchShape(vocab_size=97, size=dataclasses.replace(MICRO.size, d_model=64))
+    result = bench.run_bench(["micro", "micro2"], device_name="cpu", repeats=1, warmup=0,
+                             **{**FAST, "extra_shapes": {"micro": MICRO, "micro2": micro2}, "peak_n": 2})
+    entries = [result["micro"], result["micro2"]]
+    assert result["peak_rounds"] == 3
+    assert result["peak_flops"] > result["peak_matmul_flops"]
+    assert result["peak_source"] in ("micro's step rate", "micro2's step rate")
+    assert result["peak_note"].startswith("peak raised from")
+    assert all(0 < e[k] <= 1 for e in entries for k in ("mfu", "mfu_min", "mfu_max"))
+    assert max(e["mfu_max"] for e in entries) == 1.0
+    assert json.loads(json.dumps(result)) == result
 
 
 def test_bench_command_prints_why_the_peak_was_raised(monkeypatch):
