@@ -439,6 +439,8 @@ def bench(ctx, shapes, device_name, repeats, warmup, use_compile, json_path):
         table.add_row(name, f"{entry[rate_key]:,.1f} {unit}", spread, mfu, mfu_spread,
                       f"{entry['params']:,}" if "params" in entry else "")
     Console(width=max(120, Console().width)).print(table)
+    if result.get("peak_note"):
+        console.print(f"note: {result['peak_note']}")
     if json_path:
         from emergence.files import write_json
         write_json(json_path, result)
