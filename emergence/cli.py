@@ -229,7 +229,7 @@ def tokenize(ctx):
     t0 = time.perf_counter()
     with progress_bars() as bars:
         meta = run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars,
-                         p.tokenizer.train_sample_mb)
+                         p.tokenizer.train_sample_mb, p.task)
     show(f"tokenize in {time.perf_counter() - t0:.1f}s (vocab {meta['vocab_size']}, {meta['dtype']})", meta["tokens"])
 
 
@@ -280,7 +280,7 @@ def do_eval(p: params_mod.Params) -> dict:
     from emergence.evaluate import evaluate as run_eval
     metrics = run_eval(TOKENS, MODELS / "finetune" / finetune_name(p), RAW / p.task / "validation.jsonl",
                        METRICS / "eval.json", METRICS / "predictions.json", p.finetune, p.eval, p.seed,
-                       p.source, p.pretrain.device, task=p.task)
+                       p.source, p.pretrain.device, task=p.task, qa_train=RAW / p.task / "train.jsonl")
     show(f"eval {finetune_name(p)}", metrics)
     table = Table(title="floors on the same questions")
     table.add_column("baseline")
@@ -391,7 +391,7 @@ def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, task, ski
     if fresh or not (TOKENS / "meta.json").exists():
         with progress_bars() as bars:
             run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars,
-                         p.tokenizer.train_sample_mb)
+                         p.tokenizer.train_sample_mb, p.task)
     if not skip_pretrain:
         do_pretrain(p, p.model, p.pretrain_data)
     if not skip_finetune:

@@ -12,13 +12,24 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from emergence import scoring
 from emergence.data.qa import read_examples
 from emergence.data.tokens import load_tokenizer
 from emergence.files import write_json
-from emergence.finetune import load_qa_model
+from emergence.finetune import (
+    few_shot_subset,
+    finetune_step,
+    freeze_lm,
+    frozen_features,
+    head_lr,
+    load_qa_model,
+    next_rows,
+    schedule,
+)
+from emergence.model import GPT, SpanQA
 from emergence.params import EvalParams, FinetuneParams
 from emergence.pretrain import autocast, peak_memory, pick_device
 from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
@@ -70,9 +81,44 @@ def score_run(predictions: dict[str, str], examples, seed: int | None = None) ->
     return run
 
 
+def probe_training_set(task: str, qa_train: Path, tok, fp: FinetuneParams, seed: int) -> dict:
+    """Every answerable training question's labelled windows and their collated tensors."""
+    train_examples, _ = read_examples(task, qa_train)
+    windows = make_windows(few_shot_subset(train_examples, "all", seed), tok, fp.max_length, fp.doc_stride,
+                           labelled_only=True)
+    return {"windows": windows, "full": collate(windows, pad_id(tok))}
+
+
+def linear_probe_f1(lm: GPT, layer: int | None, train: dict, val_examples: list, tok, fp: FinetuneParams,
+             ep: EvalParams, seed: int, device: torch.device) -> float:
+    """Train the frozen linear probe (finetune.py's frozen mode: same seed, head initialisation,
+    batch order and schedule) on `layer` of `lm` (None: the last) and return its validation F1.
+    `train` is `probe_training_set`'s windows and collated tensors. Serves the probe stage's
+    controls and, in eval, the positive control on a fully finetuned LM."""
+    windows, full = train["windows"], train["full"]
+    torch.manual_seed(seed)  # the head's initialisation, as in finetune()
+    model = SpanQA(lm, layer).to(device)
+    freeze_lm(model)
+    model.train(False)
+    cache = frozen_features(model, windows, full, pad_id(tok), device)
+    batch_size, steps = schedule(len(windows), fp)
+    optimizer = torch.optim.AdamW(model.head.parameters(), lr=fp.lr_frozen, weight_decay=0.0)
+    rng = np.random.default_rng(seed)
+    order, cursor = rng.permutation(len(windows)), 0
+    for step in range(steps):
+        order, cursor, rows = next_rows(order, cursor, batch_size, rng)
+        finetune_step(model, optimizer, full, torch.from_numpy(rows),
+                      head_lr(fp.lr_frozen, step, steps, fp.warmup_steps), True, device, cache)
+    return score_run(predict(model, val_examples, tok, fp, ep, device), val_examples)["f1"]
+
+
 def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_path: Path,
              predictions_path: Path, fp: FinetuneParams, ep: EvalParams, seed: int, source: str,
-             device_name: str = "auto", task: str = "qasrl") -> dict:
+             device_name: str = "auto", task: str = "qasrl", qa_train: Path | None = None) -> dict:
+    """Score the finetuned model and the floors on the validation questions; write eval.json and
+    predictions.json. With qa_train, a fully finetuned model also gets the positive control
+    `finetuned_probe_f1`: the frozen linear probe trained on its LM's final states. It should
+    come close to full F1; if it does not, probe training, not the features, is the limit."""
     device = pick_device(device_name)
     tok = load_tokenizer(tokens_dir)
     examples, stats = read_examples(task, qa_validation)
@@ -119,6 +165,9 @@ def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_
         "f1_by_question_word": run["f1_by_question_word"],
         "count_by_question_word": run["count_by_question_word"],
     }
+    if qa_train is not None and not config["freeze"]:
+        train = probe_training_set(task, qa_train, tok, fp, seed)
+        metrics["finetuned_probe_f1"] = linear_probe_f1(model.lm, None, train, examples, tok, fp, ep, seed, device)
     for name, preds in baselines.items():
         b = score_run(preds, examples)
         metrics["baseline_f1"][name] = b["f1"]

@@ -46,7 +46,7 @@ def test_download_tokenize_pretrain_finetune_eval(project):
     out = invoke("probe").output
     probed = json.loads((project / "metrics/probe.json").read_text())
     assert list(probed["f1_by_layer"]) == ["0", "1", "2"] and "by tokens seen" in out
-    assert probed["selectivity"] == round(probed["frozen_f1"] - probed["random_init_f1"], 3)
+    assert probed["gain_over_random_init"] == round(probed["frozen_f1"] - probed["random_init_f1"], 3)
 
     invoke("finetune", "--mode", "frozen", "--samples", "50")
     ft = json.loads((project / "metrics/finetune/tiny-wiki-freeze-true-50.json").read_text())
@@ -56,6 +56,7 @@ def test_download_tokenize_pretrain_finetune_eval(project):
     invoke("eval", "--freeze", "true", "--samples", "50")
     ev = json.loads((project / "metrics/eval.json").read_text())
     assert ev["mode"] == "frozen" and ev["samples"] == 50 and ev["trainable_params"] == 66
+    assert "finetuned_probe_f1" not in ev
     assert 0 <= ev["f1"] <= 100 and ev["n_questions"] == len(
         (project / "data/raw/qasrl/validation.jsonl").read_text().splitlines())
     assert set(ev["baseline_f1"]) == {"random_span", "nearest_phrase", "first_phrase", "question_type"}
@@ -80,6 +81,33 @@ def test_download_tokenize_pretrain_finetune_eval(project):
     assert ev["task"] == "squad" and ev["n_questions"] == len(squad_val) and 0 <= ev["f1"] <= 100
     assert set(ev["baseline_f1"]) == {"random_span", "first_phrase", "question_type"}  # no predicate in a paragraph
     assert ev["f1_questions_lo"] <= ev["f1"] <= ev["f1_questions_hi"] and 0 <= ev["ceiling_f1"] <= 100
+    # the positive control on a fully finetuned LM; a frozen run has none (it is the probe itself)
+    assert 0 <= ev["finetuned_probe_f1"] <= 100
+
+
+@pytest.mark.slow
+def test_the_control_conditions_none_and_wiki_qa(project):
+    """`none` is the random init, bitwise the step-0 snapshot of the same size and seed; wiki+qa
+    pretrains on wiki and the QA training questions as text."""
+    from safetensors.torch import load_file
+
+    for stage in ("download", "tokenize"):
+        invoke(stage)
+    invoke("pretrain", "--data", "wiki")
+    invoke("pretrain", "--data", "none")
+    none = json.loads((project / "metrics/pretrain/tiny-none.json").read_text())
+    assert none["steps"] == 0 and none["tokens_seen"] == 0 and none["train_loss"] is None
+    init = load_file(str(project / "models/pretrain/tiny-none/model.safetensors"))
+    step0 = load_file(str(project / "models/pretrain/tiny-wiki/checkpoints/step-000000000.safetensors"))
+    assert init.keys() == step0.keys() and all((init[k] == step0[k]).all() for k in init)
+    wiki = json.loads((project / "metrics/pretrain/tiny-wiki.json").read_text())
+    assert none["val_loss"] > wiki["val_loss"]
+    invoke("pretrain", "--data", "wiki+qa")
+    qa = json.loads((project / "metrics/pretrain/tiny-wiki+qa.json").read_text())
+    assert qa["steps"] == wiki["steps"] and qa["val_loss"] != wiki["val_loss"]
+    invoke("finetune", "--data", "none", "--mode", "full", "--samples", "40")   # the scratch control
+    invoke("eval", "--data", "none", "--mode", "full", "--samples", "40")
+    assert json.loads((project / "metrics/eval.json").read_text())["data"] == "none"
 
 
 @pytest.mark.slow

@@ -63,7 +63,8 @@ def test_probes_cover_every_layer_and_snapshot_and_the_last_layer_is_the_frozen_
     assert list(m["f1_by_tokens_seen"]) == [str(s * 8 * 64) for s in snapshot_steps(40, 4)]
     assert m["random_init_f1"] == m["f1_by_tokens_seen"]["0"]
     assert m["frozen_f1"] == m["f1_by_layer"]["2"] == m["f1_by_tokens_seen"][str(40 * 8 * 64)]
-    assert m["selectivity"] == round(m["frozen_f1"] - m["random_init_f1"], 3)
+    assert m["gain_over_random_init"] == round(m["frozen_f1"] - m["random_init_f1"], 3)
+    assert m["lexical_f1"] == m["f1_by_layer"]["0"] and "selectivity" not in m
     assert m["probe_params"] == 2 * 16 + 2 and all(0 <= v <= 100 for v in m["f1_by_layer"].values())
     assert json.loads((root / "metrics/probe.json").read_text()) == m
     assert (root / "metrics/probe-layers.csv").read_text().splitlines()[0] == "layer,f1"

@@ -19,6 +19,12 @@ def raw(tmp_path):
         ("wiki", "validation", [{"title": "v", "text": "John sat on the bench."}]),
         ("nq", "train", [{"question": "where did mary sit", "answer": ["on the bench"]}]),
         ("nq", "validation", [{"question": "who sold the lantern", "answer": ["Tom", "tom"]}]),
+        ("qasrl", "train", [{"sentence": "Mary sat on the bench .", "sent_id": "s0", "predicate_idx": 1,
+                             "predicate": "sat", "question": ["where", "did", "someone", "sit", "_", "_", "_", "?"],
+                             "answers": ["on the bench", "the bench"]}]),
+        ("qasrl", "validation", [{"sentence": "Zorblax fled .", "sent_id": "v0", "predicate_idx": 1,
+                                  "predicate": "fled", "question": ["who", "_", "_", "fled", "_", "_", "_", "?"],
+                                  "answers": ["Zorblax"]}]),
     ]:
         path = tmp_path / "raw" / corpus / f"{split}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,6 +44,16 @@ def test_tokenize_writes_memmaps_equal_to_encoding_each_document(raw, tmp_path):
     assert meta["tokens"]["wiki/train"] == len(expected)
     nq = tokens.open_tokens(out / "nq" / "validation.bin", meta["dtype"])
     assert tok.decode(nq.tolist()) == "Question: who sold the lantern?\nAnswer: Tom"
+
+
+def test_the_qa_corpus_holds_the_training_questions_in_the_finetuning_inputs_order(raw, tmp_path):
+    """The positive control's extra text: question, context, answer; validation never enters it."""
+    meta = tokens.tokenize(raw, tmp_path / "t", vocab_size=300, min_frequency=1)
+    tok = tokens.load_tokenizer(tmp_path / "t")
+    qa = tokens.open_tokens(tmp_path / "t" / "qa" / "train.bin", meta["dtype"]).tolist()
+    assert qa[-1] == tok.token_to_id(tokens.EOT) and meta["tokens"]["qa/train"] == len(qa)
+    assert tok.decode(qa[:-1]) == "Question: where did someone sit?\nContext: Mary sat on the bench .\nAnswer: on the bench"
+    assert not (tmp_path / "t" / "qa" / "validation.bin").exists() and "Zorblax" not in tok.decode(qa)
 
 
 def test_round_trip_and_special_tokens_reserved(raw, tmp_path):

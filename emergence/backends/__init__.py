@@ -59,10 +59,10 @@ def stage_files(command: str, p: Params, flags: dict) -> StageFiles:
     table: dict[str, tuple[list, list, bool]] = {
         "fingerprint": ([], [SOURCE_FINGERPRINT], False),
         "download": ([SOURCE_FINGERPRINT], [RAW], False),
-        "tokenize": ([RAW / "wiki", RAW / "nq"], [TOKENS], False),
+        "tokenize": ([RAW / "wiki", RAW / "nq", qa_train], [TOKENS], False),
         "pretrain": ([TOKENS], pretrained, True),
         "finetune": ([lm, qa_train, tokenizer], finetuned, True),
-        "eval": ([MODELS / "finetune" / run, qa_validation, tokenizer],
+        "eval": ([MODELS / "finetune" / run, qa_train, qa_validation, tokenizer],
                  [METRICS / "eval.json", METRICS / "predictions.json"], True),
         "probe": ([lm, qa_train, qa_validation, tokenizer], probed, True),
     }

@@ -22,7 +22,8 @@ EOT = "<|endoftext|>"
 PAD = "<|pad|>"
 SEP = "<|sep|>"  # between question and context in QA inputs
 SPECIAL_TOKENS = (EOT, PAD, SEP)
-CORPORA = ("wiki", "nq")
+CORPORA = ("wiki", "nq")  # encoded whole, train and validation
+QA_CORPUS = "qa"          # the QA task's training questions as text, train only (the positive control)
 ENCODE_BATCH = 512  # documents per encode_batch call: the Rust side splits them over all cores
 
 Progress = Callable[[str, int, int], None]  # (task, done, total)
@@ -30,11 +31,19 @@ Progress = Callable[[str, int, int], None]  # (task, done, total)
 
 def pretraining_text(corpus: str, record: dict) -> str:
     """How a raw record reads as pretraining text. nq lines become a question and its first
-    answer on two lines, e.g. 'Question: where did mary sit?\\nAnswer: on the bench'."""
+    answer on two lines, e.g. 'Question: where did mary sit?\\nAnswer: on the bench'. A QA
+    training record (corpus `qasrl` or `squad`) reads in the finetuning input's order: the
+    question, its context, then the first answer, e.g.
+    'Question: who sat somewhere?\\nContext: Mary sat on the bench .\\nAnswer: Mary'."""
     if corpus == "wiki":
         return record["text"]
     if corpus == "nq":
         return f"Question: {record['question'].rstrip('?')}?\nAnswer: {record['answer'][0]}"
+    if corpus == "qasrl":
+        from emergence.data.qa import question_text
+        return f"Question: {question_text(record['question'])}\nContext: {record['sentence']}\nAnswer: {record['answers'][0]}"
+    if corpus == "squad":
+        return f"Question: {record['question']}\nContext: {record['context']}\nAnswer: {record['answers']['text'][0]}"
     raise ValueError(f"unknown corpus {corpus!r}")
 
 
@@ -114,14 +123,15 @@ def encode_split(tok: Tokenizer, src: Path, corpus: str, dst: Path,
 
 
 def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
-             progress: Progress | None = None, train_sample_mb: float | None = None) -> dict:
-    """Train the BPE on (an even sample of) wiki/train, encode every corpus split whole;
-    returns the meta written."""
+             progress: Progress | None = None, train_sample_mb: float | None = None, task: str = "qasrl") -> dict:
+    """Train the BPE on (an even sample of) wiki/train, encode every corpus split whole, and the
+    task's QA training questions as `qa/train.bin` (the validation questions never enter
+    pretraining text); returns the meta written."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    for corpus in CORPORA:   # every input checked before anything is written
-        for split in ("train", "validation"):
-            if not (raw_dir / corpus / f"{split}.jsonl").exists():
-                raise MissingInput(f"{raw_dir / corpus / split}.jsonl: not found (run `emergence download`)")
+    inputs = [raw_dir / c / f"{s}.jsonl" for c in CORPORA for s in ("train", "validation")]
+    for path in inputs + [raw_dir / task / "train.jsonl"]:   # every input checked before anything is written
+        if not path.exists():
+            raise MissingInput(f"{path}: not found (run `emergence download`)")
     texts = iter_texts(raw_dir / "wiki" / "train.jsonl", "wiki", train_sample_mb)
     tok = train_tokenizer(texts, vocab_size, min_frequency)
     with atomic_path(out_dir / "tokenizer.json") as tmp:
@@ -131,11 +141,14 @@ def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
         for split in ("train", "validation"):
             src = raw_dir / corpus / f"{split}.jsonl"
             counts[f"{corpus}/{split}"] = encode_split(tok, src, corpus, out_dir / corpus / f"{split}.bin", progress)
+    counts[f"{QA_CORPUS}/train"] = encode_split(tok, raw_dir / task / "train.jsonl", task,
+                                                out_dir / QA_CORPUS / "train.bin", progress)
     meta = {
         "vocab_size": tok.get_vocab_size(),
         "dtype": token_dtype(tok.get_vocab_size()).name,
         "special_tokens": {t: tok.token_to_id(t) for t in SPECIAL_TOKENS},
         "tokens": counts,
+        "qa_task": task,
     }
     write_json(out_dir / "meta.json", meta)
     return meta
