@@ -211,18 +211,22 @@ def size_verdict(s: SizeScores) -> SizeResult:
     if s.full is None or s.frozen is None:
         return SizeResult(MISSING, "needs " + " and ".join(m for m, e in (("full", s.full), ("frozen", s.frozen))
                                                             if e is None))
+    # G is computed for every size with runs, and shown even where a gate stops the verdict, so
+    # a reader sees what the instrument measured; only rule 6 turns it into a label.
+    gain, how = normalised_gain(s.full, s.frozen, s.control)
+    c = s.control.mean if s.control else 0.0
+    g_q = (s.ceiling.mean - c) / (s.full.mean - c) if s.ceiling and s.full.mean > c else None
     if s.smoke:
-        return SizeResult(SMOKE, "pretrained on the embedded source's CPU smoke budget")
+        return SizeResult(SMOKE, "pretrained on the embedded source's CPU smoke budget")  # no G: not a result
     if s.full.mean < MIN_FULL_F1:
-        return SizeResult(CANNOT, f"full F1 {s.full.mean:.1f} < {MIN_FULL_F1:g}")
+        return SizeResult(CANNOT, f"full F1 {s.full.mean:.1f} < {MIN_FULL_F1:g}", gain, g_q)
     full_lo = s.full.lo if s.full.lo is not None else s.full.mean
     if s.floor is not None and not full_lo > s.floor + FLOOR_MARGIN:
-        return SizeResult(CANNOT_FLOOR, f"full's lower bound {full_lo:.1f} ≤ floor {s.floor:.1f} + {FLOOR_MARGIN:g}")
-    gain, how = normalised_gain(s.full, s.frozen, s.control)
+        return SizeResult(CANNOT_FLOOR, f"full's lower bound {full_lo:.1f} ≤ floor {s.floor:.1f} + {FLOOR_MARGIN:g}: "
+                                        "a rule with no learning does as well, so the task shows nothing the "
+                                        "model learned", gain, g_q)
     if gain is None:
         return SizeResult(CANNOT_CONTROL, how)
-    c = s.control.mean if s.control else 0.0
-    g_q = (s.ceiling.mean - c) / (s.full.mean - c) if s.ceiling else None
     g_text = f"G = {gain.text(2)}" + ("" if gain.lo is not None else f" ({how})")
     note = ""
     if s.ceiling is not None:

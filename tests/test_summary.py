@@ -197,3 +197,9 @@ def test_power_law_fit_recovers_its_exponent_and_is_descriptive_below_three_size
     assert a == pytest.approx(12.0) and b == pytest.approx(0.076)
     assert fit_power_law([5e5, 5e5], [2.6, 2.7]) is None
     assert fit_is_descriptive(2) and not fit_is_descriptive(3)
+
+
+def test_a_gated_size_still_shows_what_the_instrument_measured():
+    r = size_verdict(SizeScores(per_seed(80, 80, 80), per_seed(40, 40, 40), control=per_seed(20, 20, 20), floor=90.0))
+    assert r.label == CANNOT_FLOOR and "a rule with no learning does as well" in r.reason
+    assert r.gain.mean == pytest.approx((40 - 20) / (80 - 20))

@@ -1,4 +1,3 @@
-import json
 
 import pytest
 
@@ -10,16 +9,8 @@ TEXT = "Mary gave the old lantern to John in the harbor at dawn while Tom watche
 
 
 @pytest.fixture(scope="module")
-def tok(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("raw")
-    for corpus in ("wiki", "nq"):
-        for split in ("train", "validation"):
-            (raw / corpus).mkdir(exist_ok=True)
-            rec = {"title": "t", "text": TEXT} if corpus == "wiki" else {"question": "q", "answer": ["a"]}
-            (raw / corpus / f"{split}.jsonl").write_text(json.dumps(rec) + "\n")
-    out = tmp_path_factory.mktemp("tokens")
-    tokens.tokenize(raw, out, vocab_size=280, min_frequency=1)
-    return tokens.load_tokenizer(out)
+def tok():
+    return tokens.train_tokenizer(iter([TEXT]), vocab_size=280, min_frequency=1)
 
 
 def example(answer: str, question="who watched?") -> QAExample:
