@@ -47,6 +47,20 @@ def _imports(path: Path) -> set[str]:
     return {n for n in names if n.split(".")[0] == "emergence" and _module_file(n)}
 
 
+def _holds_code(path: Path) -> bool:
+    """False for a package __init__ that holds only a docstring, imports and dunder names (the
+    version, __all__): no stage code, so not a dependency. Any other file holds code."""
+    if path.name != "__init__.py":
+        return True
+    for node in ast.parse(path.read_text()).body:
+        docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        dunder = isinstance(node, ast.Assign) and all(
+            isinstance(t, ast.Name) and t.id.startswith("__") for t in node.targets)
+        if not (docstring or dunder or isinstance(node, (ast.Import, ast.ImportFrom))):
+            return True
+    return False
+
+
 def code_closure(module: str) -> set[str]:
     """Repo-relative paths of `module` and every project module it imports, transitively."""
     seen, todo = set(), [module]
@@ -55,8 +69,7 @@ def code_closure(module: str) -> set[str]:
         if name not in seen:
             seen.add(name)
             todo += _imports(_module_file(name))
-    # package __init__ files hold a docstring and the version, no stage code
-    return {p for p in (_module_file(n).relative_to(ROOT).as_posix() for n in seen) if not p.endswith("__init__.py")}
+    return {f.relative_to(ROOT).as_posix() for f in map(_module_file, seen) if _holds_code(f)}
 
 
 def test_every_stage_depends_on_all_the_code_it_imports():
