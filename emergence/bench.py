@@ -66,7 +66,7 @@ except ImportError:  # pragma: no cover - Windows
     resource = None
 
 from emergence import params as params_mod
-from emergence.data.embedded import generate_world
+from emergence.data.world import generate_world
 from emergence.data.qa import qasrl_to_examples
 from emergence.data.tokens import PAD, SEP, SPECIAL_TOKENS, encode_split, train_tokenizer
 from emergence.evaluate import predict

@@ -4,7 +4,7 @@ import yaml
 
 from emergence.data import tokens
 from emergence.data.download import write_raw
-from emergence.data.embedded import generate_world
+from emergence.data.world import generate_world
 
 ROOT = Path(__file__).resolve().parents[1]
 

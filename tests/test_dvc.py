@@ -87,6 +87,14 @@ def test_the_import_walk_sees_lazy_imports():
     assert "emergence/cli.py" not in closure and not any(p.startswith("emergence/backends") for p in closure)
 
 
+def test_a_package_init_is_a_dependency_when_it_holds_code():
+    # generate_world lives in the world package's __init__: download must depend on it
+    closure = code_closure("emergence.data.download")
+    assert {"emergence/data/world/__init__.py", "emergence/data/world/lexicon.py"} <= closure
+    # evaluate imports `from emergence import scoring`: emergence/__init__ holds only the version
+    assert "emergence/__init__.py" not in code_closure("emergence.evaluate")
+
+
 # --- a changed mirror re-runs download, through `dvc repro` ----------------------------------
 
 def _dvc(repo: Path, *args: str) -> str:

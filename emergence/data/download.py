@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emergence.data.embedded import generate_world
+from emergence.data.world import generate_world
 from emergence.files import write_json, write_jsonl
 from emergence.params import Params
 

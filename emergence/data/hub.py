@@ -1,6 +1,6 @@
 """Real corpora through ``datasets.load_dataset``: the ``hub`` and ``local`` sources.
 
-``load_world`` returns exactly the shape ``embedded.generate_world`` returns, so the download
+``load_world`` returns exactly the shape ``world.generate_world`` returns, so the download
 stage writes the same raw files whatever the source:
 
     {"wiki":  {"train": [{"title", "text"}, ...], "validation": [...]},

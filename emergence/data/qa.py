@@ -266,6 +266,48 @@ def validate_squad_record(rec: dict, path: str | Path, line_no: int) -> None:
                          "of equal, non-zero length")
 
 
+SENTENCES_PER_PARAGRAPH = 5
+
+
+def squad_from_qasrl(records: list[dict], per_paragraph: int = SENTENCES_PER_PARAGRAPH) -> list[dict]:
+    """SQuAD-v1.1-shaped records for the embedded world's second task: reading comprehension
+    over paragraphs of `per_paragraph` consecutive QA-SRL sentences, so a context spans several
+    QA windows and the answer must be found in the right sentence. Each QA-SRL question about a
+    sentence becomes a question about its paragraph, with the located answers' offsets; a
+    question none of whose answers can be located is left out.
+    """
+    sentences: dict[str, str] = {}
+    for rec in records:
+        sentences.setdefault(rec["sent_id"], rec["sentence"])
+    order = list(sentences)
+    paragraph_of = {sid: i // per_paragraph for i, sid in enumerate(order)}
+    offset_in_paragraph: dict[str, int] = {}
+    contexts: list[str] = []
+    for sid in order:
+        n = paragraph_of[sid]
+        if n == len(contexts):
+            contexts.append("")
+        elif contexts[n]:
+            contexts[n] += " "
+        offset_in_paragraph[sid] = len(contexts[n])
+        contexts[n] += sentences[sid]
+    out, per_sentence = [], {}
+    for rec in records:
+        sid = rec["sent_id"]
+        k = per_sentence.get(sid, 0)
+        per_sentence[sid] = k + 1
+        tokens = rec["sentence"].split(" ")
+        located = [(a, align_answer(tokens, rec["predicate_idx"], a)) for a in rec["answers"]]
+        located = [(a, offset_in_paragraph[sid] + s) for a, s in located if s >= 0]
+        if not located:
+            continue
+        n = paragraph_of[sid]
+        out.append({"id": f"{sid}-{k}", "title": f"Embedded paragraph {n}", "context": contexts[n],
+                    "question": question_text(rec["question"]),
+                    "answers": {"text": [a for a, _ in located], "answer_start": [s for _, s in located]}})
+    return out
+
+
 # --- one entry point for both tasks -----------------------------------------------------------
 
 TASKS = {"qasrl": (validate_qasrl_record, qasrl_to_examples),

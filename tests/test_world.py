@@ -1,13 +1,14 @@
 """The embedded synthetic world: record schemas, determinism, split hygiene, and enough
 variety that a fixed-position rule cannot answer the QA-SRL questions."""
 
+import hashlib
 import json
 from collections import Counter
 
 import pytest
 
-from emergence.data import embedded
-from emergence.data.embedded import generate_world
+from emergence.data.qa import SENTENCES_PER_PARAGRAPH
+from emergence.data.world import generate_world, lexicon
 
 SIZES = dict(n_documents={"train": 60, "validation": 15}, n_nq={"train": 150, "validation": 40},
              n_qasrl_sentences={"train": 500, "validation": 120})
@@ -39,11 +40,11 @@ def _detok(sentence):
 
 
 def test_vocabulary_sizes():
-    assert len(set(embedded.PERSON_NAMES)) == len(embedded.PERSON_NAMES) >= 150
-    assert len(set(embedded.NOUNS["object"])) >= 60
-    assert len(set(embedded.PLACES)) >= 40
-    assert len(embedded.VERBS) >= 30
-    for v in embedded.VERBS:   # forms are written out, not "+ed"
+    assert len(set(lexicon.PERSON_NAMES)) == len(lexicon.PERSON_NAMES) >= 150
+    assert len(set(lexicon.NOUNS["object"])) >= 60
+    assert len(set(lexicon.PLACES)) >= 40
+    assert len(lexicon.VERBS) >= 30
+    for v in lexicon.VERBS:   # forms are written out, not "+ed"
         assert v.base and v.past and v.participle and v.ing
 
 
@@ -115,7 +116,7 @@ def test_qasrl_schema(world):
 
 def test_verb_slot_form_matches_aux(world):
     forms = {}
-    for v in embedded.VERBS:
+    for v in lexicon.VERBS:
         forms.setdefault("base", set()).add(v.base)
         forms.setdefault("past", set()).add(v.past)
         forms.setdefault("participle", set()).add(v.participle)
@@ -183,7 +184,7 @@ def test_variety(world):
     assert all(whs[w] >= 20 for w in ("who", "what", "where", "when"))
 
     passive = [r for r in rows if r["question"][1] == "was" and r["question"][3] in
-               {v.participle for v in embedded.VERBS}]
+               {v.participle for v in lexicon.VERBS}]
     active = [r for r in rows if r["question"][1] in ("_", "did")]
     assert len(passive) >= 50 and len(active) >= 200
 
@@ -215,7 +216,7 @@ def test_answer_positions_are_spread(world):
 
 def test_distractors_present(world):
     """Many sentences name more people than the target predicate's arguments."""
-    names = set(embedded.PERSON_NAMES)
+    names = set(lexicon.PERSON_NAMES)
     by_sentence = {}
     for r in world["qasrl"]["train"]:
         by_sentence.setdefault(r["sentence"], []).append(r)
@@ -225,6 +226,16 @@ def test_distractors_present(world):
         answered = {t for r in rs for a in r["answers"] for t in a.split(" ") if t in names}
         with_distractor += any(t not in answered for t in mentioned)
     assert with_distractor >= 0.2 * len(by_sentence)
+
+
+def test_the_default_world_is_the_one_dc757c4_generated():
+    """The world at params.yaml's default `embedded:` sizes, byte for byte (record and key order
+    included): its sha256 as computed on dc757c4, before the world became a package. A change to
+    the generator that moves one byte of data/raw fails here, not three stages later."""
+    world = generate_world(0, {"train": 3000, "validation": 150}, {"train": 3000, "validation": 200},
+                           {"train": 1500, "validation": 300})
+    digest = hashlib.sha256(json.dumps(world).encode()).hexdigest()
+    assert digest == "cb3fabac78dd0ed601dff5f8290f68b9d88ed2bb75764cf8d8a07c71a45286cd"
 
 
 def test_speed():
@@ -250,7 +261,7 @@ def test_squad_paragraphs_hold_every_located_answer_at_its_offset(world):
         # and the sixth opens the next one
         sentences = list(dict.fromkeys(q["sentence"] for q in qasrl))
         first = records[0]["context"]
-        assert first == " ".join(sentences[: embedded.SENTENCES_PER_PARAGRAPH])
+        assert first == " ".join(sentences[: SENTENCES_PER_PARAGRAPH])
         examples, stats = squad_to_examples(records)
         assert stats["n_answers_unfound"] == 0 and len(examples) == len(records)
 

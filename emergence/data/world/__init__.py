@@ -1,0 +1,109 @@
+"""An embedded synthetic world: the offline stand-in for WikiText, nq_open and QA-SRL.
+
+The study asks whether knowing *who did what to whom, where, when and how* emerges from
+next-token pretraining.  Its real data sources (WikiText articles to pretrain on, google
+nq_open questions, QA-SRL 1.0 question/answer pairs for the extractive QA head) need a
+network.  This module builds a small world instead, from one seed and the standard library
+alone, with the same three record shapes:
+
+* ``wiki``  - ``{"title", "text"}``: short narratives about a few recurring characters
+  ("The Baker of Eastbrook"), written in plain prose.  They are the pretraining corpus, so
+  they use exactly the constructions and vocabulary that the QA-SRL sentences use.
+* ``nq``    - ``{"question", "answer"}``: lowercase questions without "?", like nq_open,
+  about stable facts stated in the training documents ("where did mary live") and about
+  events told in them ("who gave the old lantern to john").  Questions whose answer is not
+  unique in the world are dropped.
+* ``qasrl`` - QA-SRL 1.0 hub records, one per question: a space-tokenized sentence, the
+  index of its target predicate, a 7-slot question (wh aux subj verb obj prep obj2) plus
+  "?", and 1-3 answer spans copied from the sentence tokens.
+
+Every sentence is built from a table of verb frames (agent, theme, recipient, source,
+destination, location, beneficiary, instrument, price) plus optional adjuncts (time,
+manner, purpose), and realised with varied syntax - active and passive, dative shift,
+progressive aspect, fronted adverbials, relative clauses on arguments, coordinated
+subjects, coordinated clauses and verb phrases, subordinate time clauses - so that no rule
+based on token position finds the arguments; the model has to know the roles.  Entities
+mentioned in relative clauses or in a second clause act as distractors.
+
+Determinism: every random choice comes from a ``random.Random`` instance seeded from
+``seed`` and the part of the world being built (string seeds are hashed with SHA-512 by
+``random``, not with ``hash()``), and nothing iterates over a set, so a seed gives
+byte-identical output in any process.  Separate generators per part also mean that asking
+for more documents does not change the QA-SRL sentences.
+
+Split hygiene: a validation QA-SRL sentence never occurs in any wiki document (train or
+validation, even as the tail of a longer sentence) nor in QA-SRL train; wiki validation
+documents differ from train documents; nq validation questions differ from train ones.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from emergence.data.qa import squad_from_qasrl
+from emergence.data.world.grammar import _detok
+from emergence.data.world.questions import _qasrl_split
+from emergence.data.world.stories import _document, _event_questions, _nq, _people
+
+_CAPITALISED_WORD = re.compile(r"(?<![^ ])[A-Z]")
+
+
+def _capital_tails(sentence: str, into: set) -> None:
+    """Every tail of a prose sentence that starts at a capitalised word.  A QA-SRL sentence
+    starts with a capital and ends with its only period, so it can occur inside prose only as
+    such a tail; keeping these out keeps it out of the documents, even as a substring."""
+    for m in _CAPITALISED_WORD.finditer(sentence):
+        into.add(sentence[m.start():])
+
+
+def generate_world(seed: int, n_documents: dict[str, int], n_nq: dict[str, int],
+                   n_qasrl_sentences: dict[str, int]) -> dict[str, dict[str, list[dict]]]:
+    """Returns {"wiki": {"train": [...], "validation": [...]}, "nq": {...}, "qasrl": {...}}.
+
+    Each size dict maps split name ("train", "validation") to a count: documents, nq
+    questions, and QA-SRL sentences (each yielding one record per question, ~2-5).
+    """
+    people = _people(seed)
+
+    wiki: dict[str, list[dict]] = {}
+    prose_tails: set[str] = set()      # for keeping validation QA-SRL sentences out of the corpus
+    doc_texts: set[str] = set()
+    facts: list = []                    # what the train documents say, as plain strings
+    for split in sorted(n_documents, key=lambda s: s != "train"):   # train first: facts, dedup
+        rng = random.Random(f"{seed}:wiki:{split}")
+        docs = []
+        while len(docs) < n_documents[split]:
+            record, sentences, clauses, stated = _document(rng, people)
+            if record["text"] in doc_texts:
+                continue
+            doc_texts.add(record["text"])
+            docs.append(record)
+            for sentence in sentences:
+                _capital_tails(sentence, prose_tails)
+            if split == "train":
+                # Questions now, not clauses kept for later: holding ~40k clause objects
+                # alive makes the garbage collector double the run time.
+                facts += stated
+                for c in clauses:
+                    if not c.conj:
+                        facts += _event_questions(c)
+        wiki[split] = docs
+
+    nq = _nq(seed, n_nq, facts, people)
+
+    qasrl: dict[str, list[dict]] = {}
+    seen: set[str] = set()
+    train_tails: set[str] = set()
+    for split in sorted(n_qasrl_sentences, key=lambda s: s != "train"):
+        forbidden = set() if split == "train" else prose_tails | train_tails
+        records, sentences = _qasrl_split(seed, split, n_qasrl_sentences[split], forbidden, seen)
+        if split == "train":
+            for tokens in sentences:
+                _capital_tails(_detok(tokens), train_tails)
+        qasrl[split] = records
+
+    return {"wiki": {s: wiki[s] for s in n_documents},
+            "nq": {s: nq[s] for s in n_nq},
+            "qasrl": {s: qasrl[s] for s in n_qasrl_sentences},
+            "squad": {s: squad_from_qasrl(qasrl[s]) for s in n_qasrl_sentences}}
