@@ -238,14 +238,6 @@ def test_the_default_world_is_the_one_dc757c4_generated():
     assert digest == "cb3fabac78dd0ed601dff5f8290f68b9d88ed2bb75764cf8d8a07c71a45286cd"
 
 
-def test_speed():
-    import time
-    t = time.perf_counter()
-    generate_world(1, {"train": 600, "validation": 60}, {"train": 600, "validation": 60},
-                   {"train": 500, "validation": 50})
-    assert time.perf_counter() - t < 3.0     # the full 3,000/3,000/2,500 takes about 2 s
-
-
 def test_squad_paragraphs_hold_every_located_answer_at_its_offset(world):
     from emergence.data.qa import squad_to_examples
     for split, records in world["squad"].items():
