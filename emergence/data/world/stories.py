@@ -147,9 +147,10 @@ def _stable_questions(name: str, fact: str, people: dict, trades: dict) -> list[
 
 
 def _nq(seed: int, n_nq: dict, facts: list, people: dict) -> dict[str, list[dict]]:
-    """facts: (question, answers) pairs about told events, and (name, "job"/"home"/"work")
-    for the stable facts the documents state."""
-    """Questions whose answers the training documents state; ambiguous ones are dropped."""
+    """Questions whose answers the training documents state; ambiguous ones are dropped.
+
+    facts: (question, answers) pairs about told events, and (name, "job"/"home"/"work") for the
+    stable facts the documents state."""
     rng = random.Random(f"{seed}:nq")
     answers: dict[str, tuple | None] = {}     # question -> answers, None once contradicted
     trades: dict[tuple[str, str], int] = {}   # (occupation, town) -> how many people
