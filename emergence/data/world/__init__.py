@@ -42,9 +42,14 @@ import random
 import re
 
 from emergence.data.qa import squad_from_qasrl
-from emergence.data.world.grammar import _detok
-from emergence.data.world.questions import _qasrl_split
-from emergence.data.world.stories import _document, _event_questions, _nq, _people
+from emergence.data.world.grammar import detok
+from emergence.data.world.questions import draw_qasrl_split
+from emergence.data.world.stories import (
+    draw_document,
+    draw_nq,
+    draw_people,
+    event_questions,
+)
 
 _CAPITALISED_WORD = re.compile(r"(?<![^ ])[A-Z]")
 
@@ -64,7 +69,7 @@ def generate_world(seed: int, n_documents: dict[str, int], n_nq: dict[str, int],
     Each size dict maps split name ("train", "validation") to a count: documents, nq
     questions, and QA-SRL sentences (each yielding one record per question, ~2-5).
     """
-    people = _people(seed)
+    people = draw_people(seed)
 
     wiki: dict[str, list[dict]] = {}
     prose_tails: set[str] = set()      # for keeping validation QA-SRL sentences out of the corpus
@@ -74,7 +79,7 @@ def generate_world(seed: int, n_documents: dict[str, int], n_nq: dict[str, int],
         rng = random.Random(f"{seed}:wiki:{split}")
         docs = []
         while len(docs) < n_documents[split]:
-            record, sentences, clauses, stated = _document(rng, people)
+            record, sentences, clauses, stated = draw_document(rng, people)
             if record["text"] in doc_texts:
                 continue
             doc_texts.add(record["text"])
@@ -87,20 +92,20 @@ def generate_world(seed: int, n_documents: dict[str, int], n_nq: dict[str, int],
                 facts += stated
                 for c in clauses:
                     if not c.conj:
-                        facts += _event_questions(c)
+                        facts += event_questions(c)
         wiki[split] = docs
 
-    nq = _nq(seed, n_nq, facts, people)
+    nq = draw_nq(seed, n_nq, facts, people)
 
     qasrl: dict[str, list[dict]] = {}
     seen: set[str] = set()
     train_tails: set[str] = set()
     for split in sorted(n_qasrl_sentences, key=lambda s: s != "train"):
         forbidden = set() if split == "train" else prose_tails | train_tails
-        records, sentences = _qasrl_split(seed, split, n_qasrl_sentences[split], forbidden, seen)
+        records, sentences = draw_qasrl_split(seed, split, n_qasrl_sentences[split], forbidden, seen)
         if split == "train":
             for tokens in sentences:
-                _capital_tails(_detok(tokens), train_tails)
+                _capital_tails(detok(tokens), train_tails)
         qasrl[split] = records
 
     return {"wiki": {s: wiki[s] for s in n_documents},

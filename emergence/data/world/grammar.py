@@ -7,20 +7,15 @@ import random
 from dataclasses import dataclass, field
 
 from emergence.data.world.lexicon import (
-    _CONTAINERS,
-    _DETERMINERS,
-    _FIXED,
-    _LEADING_PREPS,
-    _MANNER_PHRASES,
-    _NOUNS,
-    _PLACES,
-    _PURPOSES,
-    _RCS,
-    _SEATS,
-    _TIMES,
     ADJECTIVES,
     CLAUSE_JOINERS,
+    CONTAINER_TOKENS,
+    DETERMINERS,
+    FIXED_NP_TOKENS,
+    LEADING_PREPS,
     MANNER_ADVERBS,
+    MANNER_PHRASE_TOKENS,
+    NOUN_TOKENS,
     OCCUPATIONS,
     P_AGENT_IN_PASSIVE,
     P_DATIVE_SHIFT,
@@ -34,10 +29,15 @@ from emergence.data.world.lexicon import (
     P_TIME,
     PERSON_NAMES,
     PLACE_KINDS,
+    PLACE_TOKENS,
     PRICE_METALS,
     PRICE_NUMBERS,
+    PURPOSE_TOKENS,
+    RC_TOKENS,
+    SEAT_TOKENS,
     SUBORDINATE_VERBS,
     SUBORDINATORS,
+    TIME_TOKENS,
     TOWNS,
     VERBS,
     Verb,
@@ -76,18 +76,18 @@ _VERB = ("<verb>",)          # marker in Clause.seq
 _ROLE = "role"               # Clause.seq items (_ROLE, role) emit a role filler
 
 
-def _pick(rng: random.Random, seq):
+def pick(rng: random.Random, seq):
     """rng.choice, about twice as fast (a float draw instead of rejection sampling on bits);
     the generator runs hundreds of thousands of these."""
     return seq[int(rng.random() * len(seq))]
 
 
-def _detok(tokens) -> str:
+def detok(tokens) -> str:
     """Plain prose from tokens: punctuation attaches to the word before it."""
     return " ".join(tokens).replace(" ,", ",").replace(" .", ".")
 
 
-def _article(word: str) -> str:
+def article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
@@ -98,7 +98,7 @@ def _with_prep(prep, np: Phrase) -> Phrase:
     return Phrase(list(prep) + np.tokens, np.kind, k, [(a + k, b + k) for a, b in np.variants], np.short)
 
 
-class _Pools:
+class Pools:
     """Draws entities.  Documents pass a cast and a few objects and places, so that the same
     characters and things recur through a story; QA-SRL sentences draw from the whole world."""
 
@@ -118,27 +118,27 @@ class _Pools:
         rng = self.rng
         for _ in range(4):
             if self.cast and rng.random() < self.p_local:
-                n = _pick(rng, self.cast)
+                n = pick(rng, self.cast)
             else:
-                n = _pick(rng, PERSON_NAMES)
+                n = pick(rng, PERSON_NAMES)
             if n not in avoid:
                 break
         return n
 
     def place(self, kinds=("place",)):
         rng = self.rng
-        kind = _pick(rng, kinds)
+        kind = pick(rng, kinds)
         if kind == "place":
             if self.places and rng.random() < self.p_local:
-                return kind, _pick(rng, self.places)
-            return kind, _pick(rng, _PLACES)
-        return kind, _pick(rng, _CONTAINERS if kind == "container" else _SEATS)
+                return kind, pick(rng, self.places)
+            return kind, pick(rng, PLACE_TOKENS)
+        return kind, pick(rng, CONTAINER_TOKENS if kind == "container" else SEAT_TOKENS)
 
     def _rc(self, table: str, avoid=()) -> list[str]:
         """A relative clause with its slots filled by fresh (distractor) entities."""
         rng = self.rng
         out = []
-        for tok in _pick(rng, _RCS[table]):
+        for tok in pick(rng, RC_TOKENS[table]):
             if tok == "{P}":
                 out.append(self.name(avoid))
             elif tok == "{L}":
@@ -148,16 +148,16 @@ class _Pools:
                 out.append(prep)
                 out.extend(np)
             elif tok == "{CP}":
-                prep, np = _pick(rng, _CONTAINERS)
+                prep, np = pick(rng, CONTAINER_TOKENS)
                 out.append(prep)
                 out.extend(np)
             elif tok == "{T}":
-                out.append(_pick(rng, TOWNS))
+                out.append(pick(rng, TOWNS))
             elif tok == "{O}":
-                out.extend(("the",) + _pick(rng, _NOUNS["object"]))
+                out.extend(("the",) + pick(rng, NOUN_TOKENS["object"]))
             elif tok == "{F}":
-                food = _pick(rng, _NOUNS["food"])
-                out.append(_article(food[0]))
+                food = pick(rng, NOUN_TOKENS["food"])
+                out.append(article(food[0]))
                 out.extend(food)
             else:
                 out.append(tok)
@@ -170,13 +170,13 @@ class _Pools:
             a = self.name(avoid)
             b = self.name((a,))
             while b == a:
-                b = _pick(rng, PERSON_NAMES)
+                b = pick(rng, PERSON_NAMES)
             # Annotators answer a coordination with the whole and with each conjunct.
             return Phrase([a, "and", b], "person", 0, [(0, 3), (0, 1), (2, 3)], f"{a} and {b}")
         if r < 0.75:
             n = self.name(avoid)
             return Phrase([n], "person", 0, [(0, 1)], n)
-        head = ["the", _pick(rng, OCCUPATIONS)]
+        head = ["the", pick(rng, OCCUPATIONS)]
         if rc and rng.random() < 0.45:
             tokens = head + self._rc("person", avoid)
             return Phrase(tokens, "person", 0, [(0, len(tokens)), (0, 2)], " ".join(head))
@@ -184,19 +184,19 @@ class _Pools:
 
     def thing(self, kind: str, rc=True, avoid=()) -> Phrase:
         rng = self.rng
-        if kind in _FIXED:
-            toks = _pick(rng, _FIXED[kind])
+        if kind in FIXED_NP_TOKENS:
+            toks = pick(rng, FIXED_NP_TOKENS[kind])
             n = len(toks)
             variants = [(0, n)]
-            if n > 1 and toks[0] in _DETERMINERS:
+            if n > 1 and toks[0] in DETERMINERS:
                 variants.append((1, n))
             return Phrase(list(toks), "thing", 0, variants, " ".join(toks))
         if kind == "object" and self.objects and rng.random() < self.p_local:
-            adj, noun = _pick(rng, self.objects)
+            adj, noun = pick(rng, self.objects)
         else:
-            adj = _pick(rng, ADJECTIVES[kind]) if rng.random() < 0.45 else None
-            noun = _pick(rng, _NOUNS[kind])
-        det = "the" if rng.random() < self.p_the else _article(adj or noun[0])
+            adj = pick(rng, ADJECTIVES[kind]) if rng.random() < 0.45 else None
+            noun = pick(rng, NOUN_TOKENS[kind])
+        det = "the" if rng.random() < self.p_the else article(adj or noun[0])
         head = [det, adj, *noun] if adj else [det, *noun]
         n = len(head)
         variants = [(0, n), (1, n)] if adj else [(0, n)]
@@ -214,24 +214,24 @@ class _Pools:
         return Phrase(head, kind, 0, [(0, n)], " ".join(head))
 
     def time(self) -> Phrase:
-        toks = _pick(self.rng, _TIMES)
+        toks = pick(self.rng, TIME_TOKENS)
         n = len(toks)
-        if n > 1 and toks[0] in _LEADING_PREPS:           # "at dawn" -> also "dawn"
+        if n > 1 and toks[0] in LEADING_PREPS:           # "at dawn" -> also "dawn"
             return Phrase(list(toks), "time", 1, [(1, n)], " ".join(toks))
         return Phrase(list(toks), "time", 0, [(0, n)], " ".join(toks))
 
     def manner(self) -> Phrase:
         rng = self.rng
-        toks = (_pick(rng, MANNER_ADVERBS),) if rng.random() < 0.65 else _pick(rng, _MANNER_PHRASES)
+        toks = (pick(rng, MANNER_ADVERBS),) if rng.random() < 0.65 else pick(rng, MANNER_PHRASE_TOKENS)
         return Phrase(list(toks), "manner", 0, [(0, len(toks))], " ".join(toks))
 
     def purpose(self) -> Phrase:
-        toks = _pick(self.rng, _PURPOSES)
+        toks = pick(self.rng, PURPOSE_TOKENS)
         return Phrase(list(toks), "purpose", 0, [(0, len(toks))], " ".join(toks))
 
     def price(self) -> Phrase:
         rng = self.rng
-        toks = [_pick(rng, PRICE_NUMBERS), _pick(rng, PRICE_METALS), "coins"]
+        toks = [pick(rng, PRICE_NUMBERS), pick(rng, PRICE_METALS), "coins"]
         return Phrase(toks, "price", 0, [(0, 3)], " ".join(toks))
 
 
@@ -239,7 +239,7 @@ class _Pools:
 # Building sentences
 # --------------------------------------------------------------------------------------
 
-def _plan(pools: _Pools, verb: Verb, subordinate=False) -> Clause:
+def _plan(pools: Pools, verb: Verb, subordinate=False) -> Clause:
     """Choose which roles a clause realises and who/what fills them (no word order yet)."""
     rng = pools.rng
     c = Clause(verb)
@@ -247,7 +247,7 @@ def _plan(pools: _Pools, verb: Verb, subordinate=False) -> Clause:
     nps["agent"] = pools.person(coord=not subordinate, rc=not subordinate)
     used = nps["agent"].tokens            # names already in the clause
     if verb.themes:
-        kind = _pick(rng, verb.themes)
+        kind = pick(rng, verb.themes)
         if kind == "person":
             nps["theme"] = pools.person(rc=not subordinate, avoid=used)
             used = used + nps["theme"].tokens
@@ -258,7 +258,7 @@ def _plan(pools: _Pools, verb: Verb, subordinate=False) -> Clause:
     for role, prep, kinds, prob in verb.args:
         if rng.random() >= prob:
             continue
-        kind = _pick(rng, kinds)
+        kind = pick(rng, kinds)
         if kind == "person":
             nps[role] = pools.person(rc=not subordinate, avoid=used)
             used = used + nps[role].tokens
@@ -330,7 +330,7 @@ def _arrange(c: Clause, rng: random.Random, allow_front=True, omit_subject=False
     seq = c.seq
     front = ""
     if allow_front and adjuncts and rng.random() < P_FRONT:
-        front = _pick(rng, adjuncts)
+        front = pick(rng, adjuncts)
         seq += [(_ROLE, front), ","]
         adjuncts.remove(front)
     manner_first = ("manner" in adjuncts and len(nps["manner"].tokens) == 1 and rng.random() < 0.4)
@@ -394,17 +394,17 @@ def _emit(c: Clause, out: list[str]) -> None:
                                  [(start + a, start + b) for a, b in filler.variants])
 
 
-def _sentence(pools: _Pools) -> tuple[list[str], list[Clause]]:
+def draw_sentence(pools: Pools) -> tuple[list[str], list[Clause]]:
     """One sentence: tokens (first capitalised, final period) and its target-able clauses."""
     rng = pools.rng
-    main = _plan(pools, _pick(rng, VERBS))
+    main = _plan(pools, pick(rng, VERBS))
     clauses = [main]
     r = rng.random()
     out: list[str] = []
     if r < 0.15:
         # Subordinate time clause, fronted or trailing; it is the main verb's "when".
-        sub = _plan(pools, _pick(rng, SUBORDINATE_VERBS), subordinate=True)
-        sub.conj = _pick(rng, SUBORDINATORS)
+        sub = _plan(pools, pick(rng, SUBORDINATE_VERBS), subordinate=True)
+        sub.conj = pick(rng, SUBORDINATORS)
         _arrange(sub, rng, allow_front=False)
         main.nps["time"] = sub
         fronted = rng.random() < 0.5
@@ -416,16 +416,16 @@ def _sentence(pools: _Pools) -> tuple[list[str], list[Clause]]:
         clauses.append(sub)
     elif r < 0.33:
         # Two coordinated clauses: each verb's arguments are distractors for the other.
-        second = _plan(pools, _pick(rng, VERBS))
+        second = _plan(pools, pick(rng, VERBS))
         _arrange(main, rng)
         _arrange(second, rng, allow_front=False)
         _emit(main, out)
-        out.extend(_pick(rng, CLAUSE_JOINERS))
+        out.extend(pick(rng, CLAUSE_JOINERS))
         _emit(second, out)
         clauses.append(second)
     elif r < 0.45 and main.voice == "active" and not main.progressive:
         # Coordinated verb phrases sharing one subject, far from the second verb.
-        second = _plan(pools, _pick(rng, VERBS))
+        second = _plan(pools, pick(rng, VERBS))
         second.voice, second.progressive, second.nps["agent"] = "active", False, main.nps["agent"]
         _arrange(main, rng)
         _arrange(second, rng, allow_front=False, omit_subject=True)

@@ -271,15 +271,15 @@ SUBORDINATE_VERBS = tuple(v for v in VERBS if v.base in (
     "bake", "sleep", "follow", "return", "catch", "feed", "wash"))
 
 # Pre-split tables so the hot loop does no string splitting.
-_PLACES = tuple((p, tuple(np.split())) for p, np in PLACES)
-_CONTAINERS = tuple((p, tuple(np.split())) for p, np in CONTAINERS)
-_SEATS = tuple((p, tuple(np.split())) for p, np in SEATS)
-_NOUNS = {k: tuple(tuple(n.split()) for n in v) for k, v in NOUNS.items()}
-_FIXED = {k: tuple(tuple(n.split()) for n in v) for k, v in FIXED_NPS.items()}
-_TIMES = tuple(tuple(t.split()) for t in TIMES)
-_MANNER_PHRASES = tuple(tuple(m.split()) for m in MANNER_PHRASES)
-_PURPOSES = tuple(tuple(p.split()) for p in PURPOSES)
-_RCS = {name: tuple(tuple(t.split()) for t in table)
-        for name, table in (("person", PERSON_RCS), ("object", OBJECT_RCS), ("place", PLACE_RCS))}
-_LEADING_PREPS = frozenset(("at", "on", "in"))      # "at dawn" -> also "dawn"
-_DETERMINERS = frozenset(("the", "a", "an", "some"))
+PLACE_TOKENS = tuple((p, tuple(np.split())) for p, np in PLACES)
+CONTAINER_TOKENS = tuple((p, tuple(np.split())) for p, np in CONTAINERS)
+SEAT_TOKENS = tuple((p, tuple(np.split())) for p, np in SEATS)
+NOUN_TOKENS = {k: tuple(tuple(n.split()) for n in v) for k, v in NOUNS.items()}
+FIXED_NP_TOKENS = {k: tuple(tuple(n.split()) for n in v) for k, v in FIXED_NPS.items()}
+TIME_TOKENS = tuple(tuple(t.split()) for t in TIMES)
+MANNER_PHRASE_TOKENS = tuple(tuple(m.split()) for m in MANNER_PHRASES)
+PURPOSE_TOKENS = tuple(tuple(p.split()) for p in PURPOSES)
+RC_TOKENS = {name: tuple(tuple(t.split()) for t in table)
+             for name, table in (("person", PERSON_RCS), ("object", OBJECT_RCS), ("place", PLACE_RCS))}
+LEADING_PREPS = frozenset(("at", "on", "in"))      # "at dawn" -> also "dawn"
+DETERMINERS = frozenset(("the", "a", "an", "some"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from emergence.data.world.grammar import Clause, _detok, _pick, _Pools, _sentence
+from emergence.data.world.grammar import Clause, Pools, detok, draw_sentence, pick
 from emergence.data.world.lexicon import PERSON_ARG_ROLES, ROLE_ORDER
 
 # --------------------------------------------------------------------------------------
@@ -112,20 +112,20 @@ def _questions(c: Clause, tokens: list[str], rng: random.Random) -> list[tuple[l
     return out
 
 
-def _qasrl_split(seed: int, split: str, n: int, forbidden: set, seen: set) -> tuple[list[dict], list]:
+def draw_qasrl_split(seed: int, split: str, n: int, forbidden: set, seen: set) -> tuple[list[dict], list]:
     rng = random.Random(f"{seed}:qasrl:{split}")
-    pools = _Pools(rng)
+    pools = Pools(rng)
     records, sentences = [], []
     tries = 0
     while len(sentences) < n:
         tries += 1
         if tries > 50 * n + 1000:
             raise RuntimeError(f"could not draw {n} distinct QA-SRL sentences for {split}")
-        tokens, clauses = _sentence(pools)
+        tokens, clauses = draw_sentence(pools)
         text = " ".join(tokens)
-        if text in seen or _detok(tokens) in forbidden:
+        if text in seen or detok(tokens) in forbidden:
             continue
-        target = _pick(rng, clauses)
+        target = pick(rng, clauses)
         qas = _questions(target, tokens, rng)
         if len(qas) < 2:
             continue

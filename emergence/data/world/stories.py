@@ -8,20 +8,20 @@ import random
 from emergence.data.world.grammar import (
     Clause,
     Phrase,
-    _article,
-    _detok,
-    _pick,
-    _Pools,
-    _sentence,
+    Pools,
+    article,
+    detok,
+    draw_sentence,
+    pick,
 )
 from emergence.data.world.lexicon import (
-    _DETERMINERS,
-    _NOUNS,
-    _PLACES,
     ADJECTIVES,
+    DETERMINERS,
+    NOUN_TOKENS,
     OCCUPATIONS,
     PERSON_ARG_ROLES,
     PERSON_NAMES,
+    PLACE_TOKENS,
     TOWNS,
 )
 
@@ -29,10 +29,10 @@ from emergence.data.world.lexicon import (
 # Documents
 # --------------------------------------------------------------------------------------
 
-def _people(seed: int) -> dict[str, tuple[str, str, tuple[str, tuple[str, ...]]]]:
+def draw_people(seed: int) -> dict[str, tuple[str, str, tuple[str, tuple[str, ...]]]]:
     """Stable facts: every person's occupation, home town and workplace, fixed per seed."""
     rng = random.Random(f"{seed}:people")
-    return {n: (_pick(rng, OCCUPATIONS), _pick(rng, TOWNS), _pick(rng, _PLACES)) for n in PERSON_NAMES}
+    return {n: (pick(rng, OCCUPATIONS), pick(rng, TOWNS), pick(rng, PLACE_TOKENS)) for n in PERSON_NAMES}
 
 
 def _title(words: list[str]) -> str:
@@ -40,48 +40,48 @@ def _title(words: list[str]) -> str:
     return " ".join(w if (i and w in small) else w[0].upper() + w[1:] for i, w in enumerate(words))
 
 
-def _document(rng: random.Random, people: dict) -> tuple[dict, list[list[str]], list[Clause], list]:
+def draw_document(rng: random.Random, people: dict) -> tuple[dict, list[list[str]], list[Clause], list]:
     """A short story: who the characters are, then what they did.  Returns the record, its
     sentences as prose, the clauses told (for nq event facts) and the stable facts stated."""
-    hero = _pick(rng, PERSON_NAMES)
+    hero = pick(rng, PERSON_NAMES)
     n_friends = rng.randint(2, 4)
     friends = []
     while len(friends) < n_friends:
-        f = _pick(rng, PERSON_NAMES)
+        f = pick(rng, PERSON_NAMES)
         if f != hero and f not in friends:
             friends.append(f)
     occ, town, work = people[hero]
-    objects = [(_pick(rng, ADJECTIVES["object"]) if rng.random() < 0.6 else None,
-                _pick(rng, _NOUNS["object"]))
+    objects = [(pick(rng, ADJECTIVES["object"]) if rng.random() < 0.6 else None,
+                pick(rng, NOUN_TOKENS["object"]))
                for _ in range(rng.randint(3, 5))]
-    places = [work] + [_pick(rng, _PLACES) for _ in range(rng.randint(2, 4))]
-    pools = _Pools(rng, cast=[hero, hero, hero] + friends, objects=objects, places=places,
+    places = [work] + [pick(rng, PLACE_TOKENS) for _ in range(rng.randint(2, 4))]
+    pools = Pools(rng, cast=[hero, hero, hero] + friends, objects=objects, places=places,
                    p_local=0.85, p_the=0.85, p_rc=0.12)
 
     adj, noun = objects[0]
-    title = _pick(rng, (
+    title = pick(rng, (
         ["the", occ, "of", town],
         [hero, "of", town],
         [hero, "and", "the", *([adj] if adj else []), *noun],
-        ["a", _pick(rng, ("winter", "summer", "spring")), "in", town],
+        ["a", pick(rng, ("winter", "summer", "spring")), "in", town],
         ["the", *noun, "of", *work[1]],
     ))
     stated = [(hero, "job"), (hero, "home"), (hero, "work")]
-    intro = [[hero, "was", _article(occ), occ, "who", "lived", "in", town, "."],
+    intro = [[hero, "was", article(occ), occ, "who", "lived", "in", town, "."],
              [hero, "worked", work[0], *work[1], "."]]
     for f in friends[:rng.randint(0, 2)]:
         f_occ, f_town, _ = people[f]
-        intro.append([f, "was", _article(f_occ), f_occ, "from", f_town, "."])
+        intro.append([f, "was", article(f_occ), f_occ, "from", f_town, "."])
         stated += [(f, "job"), (f, "home")]
 
     sentences, clauses = [], []
     for _ in range(rng.randint(7, 12)):
-        tokens, cl = _sentence(pools)
+        tokens, cl = draw_sentence(pools)
         sentences.append(tokens)
         clauses.extend(cl)
     # Paragraphs: the introduction opens the first one; events are cut into 2-3 more.
-    intro = [_detok(s) for s in intro]
-    sentences = [_detok(s) for s in sentences]
+    intro = [detok(s) for s in intro]
+    sentences = [detok(s) for s in sentences]
     cuts = sorted(rng.sample(range(1, len(sentences)), rng.randint(1, 2)))
     paragraphs = [intro + sentences[:cuts[0]]]
     for a, b in zip(cuts, cuts[1:] + [len(sentences)]):
@@ -96,10 +96,10 @@ def _document(rng: random.Random, people: dict) -> tuple[dict, list[list[str]], 
 
 def _strip_det(s: str) -> str:
     first, _, rest = s.partition(" ")
-    return rest if first in _DETERMINERS and rest else s
+    return rest if first in DETERMINERS and rest else s
 
 
-def _event_questions(c: Clause) -> list[tuple[str, tuple[str, ...]]]:
+def event_questions(c: Clause) -> list[tuple[str, tuple[str, ...]]]:
     """Closed-book questions about one told event, phrased in the active voice."""
     v, nps, preps = c.verb, c.nps, c.preps
     agent = nps.get("agent")
@@ -135,7 +135,7 @@ def _stable_questions(name: str, fact: str, people: dict, trades: dict) -> list[
     occ, town, work = people[name]
     n = name.lower()
     if fact == "job":
-        return [(f"what was {n}'s job", (occ, f"{_article(occ)} {occ}")),
+        return [(f"what was {n}'s job", (occ, f"{article(occ)} {occ}")),
                 (f"what did {n} do for a living", (occ,))]
     if fact == "home":
         out = [(f"where did {n} live", (town,)), (f"which town was {n} from", (town,))]
@@ -146,7 +146,7 @@ def _stable_questions(name: str, fact: str, people: dict, trades: dict) -> list[
     return [(f"where did {n} work", (" ".join(work[1]),))]
 
 
-def _nq(seed: int, n_nq: dict, facts: list, people: dict) -> dict[str, list[dict]]:
+def draw_nq(seed: int, n_nq: dict, facts: list, people: dict) -> dict[str, list[dict]]:
     """Questions whose answers the training documents state; ambiguous ones are dropped.
 
     facts: (question, answers) pairs about told events, and (name, "job"/"home"/"work") for the
@@ -171,14 +171,14 @@ def _nq(seed: int, n_nq: dict, facts: list, people: dict) -> dict[str, list[dict
     pool = [q for q, a in answers.items() if a is not None]
     # Too few documents for the questions asked: tell more events about the world (they are
     # then facts no document states).  Never happens at the default sizes.
-    pools = _Pools(rng)
+    pools = Pools(rng)
     tries = 0
     while len(pool) < need:
         tries += 1
         if tries > 100 * need + 1000:
             raise RuntimeError("could not find enough unambiguous nq questions")
-        for c in _sentence(pools)[1]:
-            for q, ans in _event_questions(c):
+        for c in draw_sentence(pools)[1]:
+            for q, ans in event_questions(c):
                 if q not in answers:
                     answers[q] = ans
                     pool.append(q)
