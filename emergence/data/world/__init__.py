@@ -1,35 +1,28 @@
-"""An embedded synthetic world: the offline stand-in for WikiText, nq_open and QA-SRL.
+"""The embedded world: a seeded, synthetic, offline stand-in for WikiText, nq_open and QA-SRL,
+built from one seed and the standard library. ``generate_world`` returns four corpora, each
+{split: records}, in the record shapes of the hub datasets they stand in for:
 
-The study asks whether knowing *who did what to whom, where, when and how* emerges from
-next-token pretraining.  Its real data sources (WikiText articles to pretrain on, google
-nq_open questions, QA-SRL 1.0 question/answer pairs for the extractive QA head) need a
-network.  This module builds a small world instead, from one seed and the standard library
-alone, with the same three record shapes:
+* ``wiki``  - ``{"title", "text"}``: short stories about a few recurring characters ("The Baker
+  of Eastbrook"), in plain prose. They are the pretraining corpus, so they use exactly the
+  constructions and vocabulary that the QA-SRL sentences use.
+* ``nq``    - ``{"question", "answer"}``: lowercase questions without "?", as in nq_open, about
+  stable facts the training documents state ("where did mary live") and events they tell ("who
+  gave the old lantern to john"). Questions whose answer is not unique in the world are dropped.
+* ``qasrl`` - QA-SRL 1.0 records, one per question: a space-tokenized sentence, the index of its
+  target predicate, a 7-slot question (wh aux subj verb obj prep obj2) plus "?", and 1-3 answer
+  spans copied from the sentence tokens.
+* ``squad`` - SQuAD v1.1 records: the QA-SRL questions asked of paragraphs of consecutive QA-SRL
+  sentences (``emergence.data.qa.squad_from_qasrl``).
 
-* ``wiki``  - ``{"title", "text"}``: short narratives about a few recurring characters
-  ("The Baker of Eastbrook"), written in plain prose.  They are the pretraining corpus, so
-  they use exactly the constructions and vocabulary that the QA-SRL sentences use.
-* ``nq``    - ``{"question", "answer"}``: lowercase questions without "?", like nq_open,
-  about stable facts stated in the training documents ("where did mary live") and about
-  events told in them ("who gave the old lantern to john").  Questions whose answer is not
-  unique in the world are dropped.
-* ``qasrl`` - QA-SRL 1.0 hub records, one per question: a space-tokenized sentence, the
-  index of its target predicate, a 7-slot question (wh aux subj verb obj prep obj2) plus
-  "?", and 1-3 answer spans copied from the sentence tokens.
+The parts: lexicon.py (words, verb frames, probabilities), grammar.py (sentences, with syntax
+varied so that no rule based on token position finds an argument), questions.py (QA-SRL
+questions and records), stories.py (documents and nq lines).
 
-Every sentence is built from a table of verb frames (agent, theme, recipient, source,
-destination, location, beneficiary, instrument, price) plus optional adjuncts (time,
-manner, purpose), and realised with varied syntax - active and passive, dative shift,
-progressive aspect, fronted adverbials, relative clauses on arguments, coordinated
-subjects, coordinated clauses and verb phrases, subordinate time clauses - so that no rule
-based on token position finds the arguments; the model has to know the roles.  Entities
-mentioned in relative clauses or in a second clause act as distractors.
-
-Determinism: every random choice comes from a ``random.Random`` instance seeded from
-``seed`` and the part of the world being built (string seeds are hashed with SHA-512 by
-``random``, not with ``hash()``), and nothing iterates over a set, so a seed gives
-byte-identical output in any process.  Separate generators per part also mean that asking
-for more documents does not change the QA-SRL sentences.
+Determinism: every random choice comes from a ``random.Random`` seeded from ``seed`` and the part
+of the world being built (``random`` hashes string seeds with SHA-512, not ``hash()``), and
+nothing iterates over a set, so a seed gives byte-identical output in any process. Separate
+generators per part also mean that asking for more documents does not change the QA-SRL
+sentences.
 
 Split hygiene: a validation QA-SRL sentence never occurs in any wiki document (train or
 validation, even as the tail of a longer sentence) nor in QA-SRL train; wiki validation
@@ -64,7 +57,8 @@ def _capital_tails(sentence: str, into: set) -> None:
 
 def generate_world(seed: int, n_documents: dict[str, int], n_nq: dict[str, int],
                    n_qasrl_sentences: dict[str, int]) -> dict[str, dict[str, list[dict]]]:
-    """Returns {"wiki": {"train": [...], "validation": [...]}, "nq": {...}, "qasrl": {...}}.
+    """Returns {"wiki": {"train": [...], "validation": [...]}, "nq": {...}, "qasrl": {...},
+    "squad": {...}}.
 
     Each size dict maps split name ("train", "validation") to a count: documents, nq
     questions, and QA-SRL sentences (each yielding one record per question, ~2-5).
@@ -74,7 +68,7 @@ def generate_world(seed: int, n_documents: dict[str, int], n_nq: dict[str, int],
     wiki: dict[str, list[dict]] = {}
     prose_tails: set[str] = set()      # for keeping validation QA-SRL sentences out of the corpus
     doc_texts: set[str] = set()
-    facts: list = []                    # what the train documents say, as plain strings
+    facts: list = []                    # what the train documents say: nq questions, stated facts
     for split in sorted(n_documents, key=lambda s: s != "train"):   # train first: facts, dedup
         rng = random.Random(f"{seed}:wiki:{split}")
         docs = []

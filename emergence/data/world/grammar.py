@@ -1,5 +1,15 @@
-"""Phrases and clauses: drawing who and what fills each role, then planning, arranging and
-emitting a sentence with every role's token span recorded."""
+"""Sentences. ``Pools`` draws who and what fills each role; a clause realises a verb frame from
+the lexicon (agent, theme, recipient, source, destination, location, beneficiary, instrument,
+price) plus optional adjuncts (time, manner, purpose), and is planned (which roles, who fills
+them, voice), arranged (word order) and emitted (tokens, recording every role's span for the
+questions).
+
+The syntax varies - active and passive, dative shift, progressive aspect, fronted adverbials,
+relative clauses on arguments, coordinated subjects, coordinated clauses and verb phrases,
+subordinate time clauses - so that no rule based on token position finds the arguments; the
+model has to know the roles. Entities mentioned in relative clauses or in a second clause act as
+distractors.
+"""
 
 from __future__ import annotations
 

@@ -8,9 +8,6 @@ import random
 from emergence.data.world.grammar import Clause, Pools, detok, draw_sentence, pick
 from emergence.data.world.lexicon import PERSON_ARG_ROLES, ROLE_ORDER
 
-# --------------------------------------------------------------------------------------
-# QA-SRL questions
-# --------------------------------------------------------------------------------------
 
 def _placeholder(np) -> str:
     return "someone" if getattr(np, "kind", "") == "person" else "something"
@@ -113,6 +110,10 @@ def _questions(c: Clause, tokens: list[str], rng: random.Random) -> list[tuple[l
 
 
 def draw_qasrl_split(seed: int, split: str, n: int, forbidden: set, seen: set) -> tuple[list[dict], list]:
+    """QA-SRL records about `n` distinct sentences of one split: a target clause per sentence and a
+    record per question about it (two at least). A sentence in `seen` (added to as drawn, across
+    splits) or whose prose is in `forbidden` is drawn again. Returns the records and the
+    sentences' tokens."""
     rng = random.Random(f"{seed}:qasrl:{split}")
     pools = Pools(rng)
     records, sentences = [], []
