@@ -8,6 +8,8 @@ nearest that predicate is the one we take.
 
 SQuAD records carry their offsets (``answers.answer_start``); they are checked against the
 context and kept. A SQuAD example has no predicate (``predicate_idx`` -1).
+``squad_from_qasrl`` goes the other way, for the embedded world's SQuAD: QA-SRL sentences
+joined into paragraphs, each answer at the offset found as above.
 
 Everything here is pure Python (no model, no tokenizer): the sentence is
 already space-tokenized in the hub schema, so tokens are ``sentence.split(" ")``
