@@ -18,6 +18,7 @@ import torch
 from emergence import scoring
 from emergence.data.qa import read_examples
 from emergence.data.tokens import load_tokenizer
+from emergence.device import autocast, peak_memory, pick_device
 from emergence.files import write_json
 from emergence.finetune import (
     few_shot_subset,
@@ -31,7 +32,6 @@ from emergence.finetune import (
 )
 from emergence.model import GPT, SpanQA
 from emergence.params import EvalParams, FinetuneParams
-from emergence.pretrain import autocast, peak_memory, pick_device
 from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
 
 EVAL_BATCH = 128

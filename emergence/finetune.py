@@ -25,6 +25,7 @@ import torch
 from emergence import resume
 from emergence.data.qa import QAExample, read_examples, training_answer
 from emergence.data.tokens import Progress, load_tokenizer
+from emergence.device import autocast, peak_memory, pick_device
 from emergence.errors import Diverged
 from emergence.files import (
     load_checkpoint,
@@ -42,7 +43,6 @@ from emergence.model import (
     weights_for_saving,
 )
 from emergence.params import FinetuneParams
-from emergence.pretrain import autocast, peak_memory, pick_device
 from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
 
 FEATURE_CACHE_BYTES = 2 * 1024**3  # frozen mode caches hidden states up to this size

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import resource
 import shutil
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch
 
 from emergence import resume
 from emergence.data.tokens import Progress, open_tokens
+from emergence.device import autocast, peak_memory, pick_device
 from emergence.errors import CorruptInput, Diverged
 from emergence.files import (
     read_json,
@@ -28,33 +28,12 @@ from emergence.files import (
     write_json,
 )
 from emergence.model import GPT, GPTConfig, load_weights, weights_for_saving
-from emergence.params import ModelSize, ParamsError, PretrainParams
+from emergence.params import ModelSize, PretrainParams
 
 # The token files each pretraining condition samples from. `none` trains no step: its model is the
 # random initialisation (bitwise the step-0 snapshot of the same size and seed); wiki is opened
 # only for the validation loss and the budget.
 CORPORA_OF = {"wiki": ("wiki",), "wiki+nq": ("wiki", "nq"), "wiki+qa": ("wiki", "qa"), "none": ("wiki",)}
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ParamsError("pretrain.device: 'cuda', but no CUDA GPU is visible (set it to auto or cpu)")
-    return torch.device(name)
-
-
-def peak_memory(device: torch.device) -> dict:
-    """This process's peak resident memory so far, and on CUDA the peak of allocated GPU memory."""
-    out = {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}  # Linux: KiB
-    if device.type == "cuda":
-        out["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
-    return out
-
-
-def autocast(device: torch.device):
-    """bf16 autocast on CUDA; plain float32 on CPU, where bf16 matmuls are not faster here."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
 class TokenWindows:
