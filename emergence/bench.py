@@ -26,7 +26,7 @@ What is timed:
 - pretraining shapes (`tiny small base medium` from params.yaml, vocabulary
   params.tokenizer.vocab_size; `ref-a`, `ref-b`, fixed reference shapes): one full pretraining
   step as pretrain.py runs it -- learning rate from lr_at, a batch from a TokenWindows over a
-  random uint16 token array, forward under pretrain.autocast, backward, clip_grad_norm_, AdamW
+  random uint16 token array, forward under device.autocast, backward, clip_grad_norm_, AdamW
   from pretrain.make_optimizer, zero_grad, the running-loss sum. `page_faults_per_step` counts
   this process's minor page faults per timed step: with glibc's default malloc every tensor
   above its mmap threshold (32 MB at most; e.g. ref-a's 4096 x 4096 logits) is mapped and
@@ -69,11 +69,12 @@ from emergence import params as params_mod
 from emergence.data.world import generate_world
 from emergence.data.qa import qasrl_to_examples
 from emergence.data.tokens import PAD, SEP, SPECIAL_TOKENS, encode_split, train_tokenizer
+from emergence.device import autocast, pick_device
 from emergence.evaluate import predict
 from emergence.finetune import finetune_step, freeze_lm
 from emergence.model import GPT, GPTConfig, SpanQA
 from emergence.params import ModelSize, Params
-from emergence.pretrain import TokenWindows, autocast, lr_at, make_optimizer, pick_device, train_step
+from emergence.pretrain import TokenWindows, lr_at, make_optimizer, train_step
 from emergence.windows import Window, collate
 
 STAGES = ("finetune", "eval", "tokenize")

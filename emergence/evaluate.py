@@ -12,26 +12,26 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from emergence import scoring
 from emergence.data.qa import read_examples
 from emergence.data.tokens import load_tokenizer
+from emergence.device import autocast, peak_memory, pick_device
 from emergence.files import write_json
 from emergence.finetune import (
+    ShuffledRows,
     few_shot_subset,
     finetune_step,
     freeze_lm,
     frozen_features,
     head_lr,
     load_qa_model,
-    next_rows,
     schedule,
 )
 from emergence.model import GPT, SpanQA
 from emergence.params import EvalParams, FinetuneParams
-from emergence.pretrain import autocast, peak_memory, pick_device
+from emergence.train_loop import TrainLoop
 from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
 
 EVAL_BATCH = 128
@@ -103,12 +103,13 @@ def linear_probe_f1(lm: GPT, layer: int | None, train: dict, val_examples: list,
     cache = frozen_features(model, windows, full, pad_id(tok), device)
     batch_size, steps = schedule(len(windows), fp)
     optimizer = torch.optim.AdamW(model.head.parameters(), lr=fp.lr_frozen, weight_decay=0.0)
-    rng = np.random.default_rng(seed)
-    order, cursor = rng.permutation(len(windows)), 0
-    for step in range(steps):
-        order, cursor, rows = next_rows(order, cursor, batch_size, rng)
-        finetune_step(model, optimizer, full, torch.from_numpy(rows),
-                      head_lr(fp.lr_frozen, step, steps, fp.warmup_steps), True, device, cache)
+    batches = ShuffledRows(len(windows), batch_size, seed)
+
+    def step(i: int) -> torch.Tensor:
+        return finetune_step(model, optimizer, full, batches.next(), head_lr(fp.lr_frozen, i, steps, fp.warmup_steps),
+                             True, device, cache)
+
+    TrainLoop(steps, step, device, what="linear-probe", fix="lower finetune.lr_frozen").run()
     return score_run(predict(model, val_examples, tok, fp, ep, device), val_examples)["f1"]
 
 

@@ -22,10 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from emergence import resume
 from emergence.data.qa import QAExample, read_examples, training_answer
 from emergence.data.tokens import Progress, load_tokenizer
-from emergence.errors import Diverged
+from emergence.device import autocast, peak_memory, pick_device
 from emergence.files import (
     load_checkpoint,
     save_checkpoint,
@@ -42,7 +41,7 @@ from emergence.model import (
     weights_for_saving,
 )
 from emergence.params import FinetuneParams
-from emergence.pretrain import autocast, peak_memory, pick_device
+from emergence.train_loop import Resume, TrainLoop
 from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
 
 FEATURE_CACHE_BYTES = 2 * 1024**3  # frozen mode caches hidden states up to this size
@@ -102,13 +101,27 @@ def head_lr(lr: float, step: int, steps: int, warmup_steps: int) -> float:
     return lr * min(1.0, (step + 1) / warmup_steps) * (1 - step / steps)
 
 
-def next_rows(order: np.ndarray, cursor: int, batch_size: int,
-              rng: np.random.Generator) -> tuple[np.ndarray, int, np.ndarray]:
-    """The next batch of rows of a shuffled pass, reshuffling when the pass runs out.
-    Returns (order, cursor, rows)."""
-    if cursor + batch_size > len(order):
-        order, cursor = rng.permutation(len(order)), 0
-    return order, cursor + batch_size, order[cursor:cursor + batch_size]
+class ShuffledRows:
+    """Batches of row indices from seeded shuffled passes over n rows; when a pass has too few
+    rows left for a batch, the rows are reshuffled and a new pass starts. Its state (the
+    generator, the pass's order and the cursor in it) is what a resume checkpoint keeps."""
+
+    def __init__(self, n: int, batch_size: int, seed: int):
+        self.rng = np.random.default_rng(seed)
+        self.order, self.cursor, self.batch_size = self.rng.permutation(n), 0, batch_size
+
+    def next(self) -> torch.Tensor:
+        if self.cursor + self.batch_size > len(self.order):
+            self.order, self.cursor = self.rng.permutation(len(self.order)), 0
+        rows = self.order[self.cursor:self.cursor + self.batch_size]
+        self.cursor += self.batch_size
+        return torch.from_numpy(rows)
+
+    def state(self) -> dict:
+        return {"order": self.order.tolist(), "cursor": self.cursor}
+
+    def load_state(self, state: dict) -> None:
+        self.order, self.cursor = np.array(state["order"]), state["cursor"]
 
 
 def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[str, torch.Tensor],
@@ -147,6 +160,7 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     up by the next call with the same settings and the same pretrained weights (see resume.py).
     """
     t_start = time.perf_counter()
+    mode = "frozen" if freeze else "full"
     device = pick_device(device_name)
     tok = load_tokenizer(tokens_dir)
     examples, stats = read_examples(task, qa_train)
@@ -171,43 +185,29 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     full = collate(windows, pad)
     cache = frozen_features(model, windows, full, pad, device) if freeze else None
 
-    rng = np.random.default_rng(seed)
-    order, cursor = rng.permutation(len(windows)), 0
-    curve, running = [], torch.zeros((), device=device)
-    start_step = 0
+    batches = ShuffledRows(len(windows), batch_size, seed)
     fingerprint = {"finetune": dataclasses.asdict(fp), "seed": seed, "samples": samples, "freeze": freeze,
                    "task": task,
                    "pretrained": sha256_file(Path(pretrain_dir) / "model.safetensors")}
-    saved = resume.load(resume_dir, fingerprint) if resume_dir else None
+
+    def step(i: int) -> torch.Tensor:
+        return finetune_step(model, optimizer, full, batches.next(), head_lr(lr, i, steps, fp.warmup_steps),
+                             freeze, device, cache)
+
+    loop = TrainLoop(steps, step, device, what="finetuning", fix=f"lower finetune.lr_{mode}",
+                     label=f"finetune {mode}", progress=progress,
+                     resume=Resume(resume_dir, fp.checkpoint_interval, fingerprint, model, optimizer, batches.rng,
+                                   batches.state) if resume_dir else None)
+    saved = loop.restore()
     if saved:
-        load_weights(model, saved["model"], str(resume_dir))
-        resume.restore(saved, optimizer, rng)
-        start_step, curve = saved["step"], saved["extra"]["curve"]
-        order, cursor = np.array(saved["extra"]["order"]), saved["extra"]["cursor"]
-        running.fill_(saved["extra"]["running"])
-    log_every = max(1, steps // 100)
+        batches.load_state(saved)
     model.train(not freeze)
-    for step in range(start_step, steps):
-        order, cursor, rows = next_rows(order, cursor, batch_size, rng)
-        running += finetune_step(model, optimizer, full, torch.from_numpy(rows),
-                                 head_lr(lr, step, steps, fp.warmup_steps), freeze, device, cache)
-        if (step + 1) % log_every == 0 or step + 1 == steps:
-            n = step + 1 - (curve[-1]["step"] if curve else 0)
-            value = running.item() / n
-            if not math.isfinite(value):
-                raise Diverged(f"finetuning loss became {value} at step {step + 1}")
-            curve.append({"step": step + 1, "train_loss": round(value, 5)})
-            running.zero_()
-        if resume_dir and (step + 1) % fp.checkpoint_interval == 0 and step + 1 < steps:
-            extra = {"curve": curve, "running": running.item(), "order": order.tolist(), "cursor": cursor}
-            resume.save(resume_dir, step + 1, fingerprint, weights_for_saving(model), optimizer, rng, extra)
-        if progress:
-            progress("finetune " + ("frozen" if freeze else "full"), step + 1, steps)
+    curve = loop.run()
     seconds = time.perf_counter() - t_start
 
     metrics = {
         "task": task,
-        "mode": "frozen" if freeze else "full",
+        "mode": mode,
         "samples": samples,
         "n_questions": len(subset),
         "n_windows": len(windows),
@@ -238,9 +238,8 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
     save_checkpoint(out_dir, weights_for_saving(model), config)
     write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
     write_json(metrics_path, metrics)
-    if resume_dir:
-        resume.clear(resume_dir)
-    return {**metrics, "resumed_from_step": start_step}
+    loop.finish()
+    return {**metrics, "resumed_from_step": loop.start_step}
 
 
 @torch.no_grad()

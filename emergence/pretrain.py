@@ -7,9 +7,9 @@ validation (the same windows for both data conditions and every seed, so losses 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-import resource
 import shutil
 import time
 from pathlib import Path
@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from emergence import resume
 from emergence.data.tokens import Progress, open_tokens
-from emergence.errors import CorruptInput, Diverged
+from emergence.device import autocast, peak_memory, pick_device
+from emergence.errors import CorruptInput
 from emergence.files import (
     read_json,
     save_checkpoint,
@@ -27,34 +27,14 @@ from emergence.files import (
     write_csv,
     write_json,
 )
-from emergence.model import GPT, GPTConfig, load_weights, weights_for_saving
-from emergence.params import ModelSize, ParamsError, PretrainParams
+from emergence.model import GPT, GPTConfig, weights_for_saving
+from emergence.params import ModelSize, PretrainParams
+from emergence.train_loop import Resume, TrainLoop
 
 # The token files each pretraining condition samples from. `none` trains no step: its model is the
 # random initialisation (bitwise the step-0 snapshot of the same size and seed); wiki is opened
 # only for the validation loss and the budget.
 CORPORA_OF = {"wiki": ("wiki",), "wiki+nq": ("wiki", "nq"), "wiki+qa": ("wiki", "qa"), "none": ("wiki",)}
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ParamsError("pretrain.device: 'cuda', but no CUDA GPU is visible (set it to auto or cpu)")
-    return torch.device(name)
-
-
-def peak_memory(device: torch.device) -> dict:
-    """This process's peak resident memory so far, and on CUDA the peak of allocated GPU memory."""
-    out = {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}  # Linux: KiB
-    if device.type == "cuda":
-        out["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
-    return out
-
-
-def autocast(device: torch.device):
-    """bf16 autocast on CUDA; plain float32 on CPU, where bf16 matmuls are not faster here."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
 class TokenWindows:
@@ -195,6 +175,27 @@ def budget(size: ModelSize, source: str, train_tokens: int) -> ModelSize:
                                warmup_steps=max(1, round(HUB_WARMUP_FRACTION * steps)))
 
 
+class Stopwatch:
+    """Seconds spent training: counted from start() on, except inside paused()."""
+
+    def __init__(self):
+        self.start()
+
+    def start(self, seconds_before: float = 0.0) -> None:
+        self.total, self.since = seconds_before, time.perf_counter()
+
+    @contextlib.contextmanager
+    def paused(self):
+        self.total += time.perf_counter() - self.since
+        try:
+            yield
+        finally:
+            self.since = time.perf_counter()
+
+    def seconds(self) -> float:
+        return self.total + time.perf_counter() - self.since
+
+
 def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str, size: ModelSize,
              data: str, pp: PretrainParams, seed: int, progress: Progress | None = None,
              resume_dir: Path | None = None, source: str = "embedded") -> dict:
@@ -232,61 +233,54 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     optimizer = make_optimizer(model, pp, size.lr, device)
     n_params = model.num_params()
 
-    curve, val_curve = [], []
-    log_every = max(1, size.max_steps // 100)
     tokens_per_step = size.batch_size * size.context
-    running = torch.zeros((), device=device)  # summed on device; read only at log points
-    train_seconds = 0.0
-    start_step = 0
     how_not_what = ("device", "compile", "checkpoint_interval", "micro_batches")  # speed or memory, not the result
     fingerprint = {"size": dataclasses.asdict(size), "data": data, "seed": seed, "tokens": meta["tokens"],
                    "pretrain": {k: v for k, v in dataclasses.asdict(pp).items() if k not in how_not_what}}
-    saved = resume.load(resume_dir, fingerprint) if resume_dir else None
-    if saved:
-        load_weights(model, saved["model"], str(resume_dir))
-        resume.restore(saved, optimizer, train.rng)
-        start_step = saved["step"]
-        curve, val_curve = saved["extra"]["curve"], saved["extra"]["val_curve"]
-        train_seconds = saved["extra"]["train_seconds"]
-        running.fill_(saved["extra"]["running"])
     # Snapshots go beside the resume checkpoint while training (DVC empties out_dir before it
     # reruns a stage, which would lose them on resume) and into out_dir when the run completes.
     keep = snapshot_steps(size.max_steps, pp.snapshots) if size.max_steps else [0]
     snap_dir = Path(resume_dir) / "snapshots" if resume_dir else out_dir / SNAPSHOTS
-    if not saved:
-        shutil.rmtree(snap_dir, ignore_errors=True)  # a different run's, or a finished one's
-    if start_step == 0:
-        save_snapshot(snap_dir, 0, model)
-    t0 = time.perf_counter()
-    for step in range(start_step, size.max_steps):
-        lr = lr_at(step, size, pp.min_lr_ratio)
-        running += train_step(runner, optimizer, train, lr, pp.grad_clip, device, pp.micro_batches)
+    val_curve: list[dict] = []
+    clock = Stopwatch()  # training time, validation not counted
 
-        done = step + 1
-        if done % log_every == 0 or done == size.max_steps:
-            n = done - (curve[-1]["step"] if curve else 0)
-            train_loss = running.item() / n
-            if not math.isfinite(train_loss):
-                raise Diverged(f"pretraining loss became {train_loss} at step {done}; "
-                                         "lower sizes.{size_name}.lr or check the token files")
-            curve.append({"step": done, "tokens": done * tokens_per_step, "train_loss": round(train_loss, 5), "lr": lr})
-            running.zero_()
+    def step(i: int) -> torch.Tensor:
+        return train_step(runner, optimizer, train, lr_at(i, size, pp.min_lr_ratio), pp.grad_clip, device,
+                          pp.micro_batches)
+
+    def row(done: int, loss: float) -> dict:  # lr: the last step's
+        return {"step": done, "tokens": done * tokens_per_step, "train_loss": round(loss, 5),
+                "lr": lr_at(done - 1, size, pp.min_lr_ratio)}
+
+    def validate(done: int) -> dict:
+        return {"step": done, "tokens": done * tokens_per_step,
+                "val_loss": round(estimate_loss(runner, val_windows, device), 5)}
+
+    def after_step(done: int) -> None:
         if done % pp.eval_interval == 0 or done == size.max_steps:
-            train_seconds += time.perf_counter() - t0
-            val_curve.append({"step": done, "tokens": done * tokens_per_step,
-                              "val_loss": round(estimate_loss(runner, val_windows, device), 5)})
-            t0 = time.perf_counter()
+            with clock.paused():
+                val_curve.append(validate(done))
         if done in keep and done < size.max_steps:  # the last is model.safetensors itself
             save_snapshot(snap_dir, done, model)
-        if resume_dir and done % pp.checkpoint_interval == 0 and done < size.max_steps:
-            extra = {"curve": curve, "val_curve": val_curve, "running": running.item(),
-                     "train_seconds": train_seconds + time.perf_counter() - t0}
-            resume.save(resume_dir, done, fingerprint, weights_for_saving(model), optimizer, train.rng, extra)
-        if progress:
-            progress(f"pretrain {size_name}-{data}", done, size.max_steps)
-    train_seconds += time.perf_counter() - t0
+
+    loop = TrainLoop(size.max_steps, step, device, what="pretraining", row=row, after_step=after_step,
+                     fix=f"lower sizes.{size_name}.lr or check the token files",
+                     label=f"pretrain {size_name}-{data}", progress=progress,
+                     resume=Resume(resume_dir, pp.checkpoint_interval, fingerprint, model, optimizer, train.rng,
+                                   lambda: {"val_curve": val_curve, "train_seconds": clock.seconds()})
+                     if resume_dir else None)
+    saved = loop.restore()
+    if saved:
+        val_curve[:] = saved["val_curve"]
+    else:
+        shutil.rmtree(snap_dir, ignore_errors=True)  # a different run's, or a finished one's
+    if loop.start_step == 0:
+        save_snapshot(snap_dir, 0, model)
+    clock.start(saved["train_seconds"] if saved else 0.0)
+    curve = loop.run()
+    train_seconds = clock.seconds()
     if not val_curve:   # no step trained (data none): the random init's loss
-        val_curve.append({"step": 0, "tokens": 0, "val_loss": round(estimate_loss(runner, val_windows, device), 5)})
+        val_curve.append(validate(0))
 
     val_loss = val_curve[-1]["val_loss"]
     unigram = unigram_cross_entropy(train_arrays[0], wiki_val, meta["vocab_size"])
@@ -327,6 +321,5 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
     write_csv(metrics_path.with_name(metrics_path.stem + "-val.csv"), val_curve)
     write_json(metrics_path, metrics)
-    if resume_dir:
-        resume.clear(resume_dir)
-    return {**metrics, "resumed_from_step": start_step}
+    loop.finish()
+    return {**metrics, "resumed_from_step": loop.start_step}

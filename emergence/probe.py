@@ -26,13 +26,14 @@ from safetensors.torch import load_file
 
 from emergence.data.qa import read_examples
 from emergence.data.tokens import Progress, load_tokenizer
+from emergence.device import peak_memory, pick_device
 from emergence.errors import MissingInput
 from emergence.evaluate import linear_probe_f1, probe_training_set
 from emergence.files import write_csv, write_json
 from emergence.finetune import load_lm
 from emergence.model import GPT, load_weights
 from emergence.params import EvalParams, FinetuneParams
-from emergence.pretrain import SNAPSHOTS, peak_memory, pick_device
+from emergence.pretrain import SNAPSHOTS
 
 
 def load_snapshot(lm: GPT, path: Path) -> GPT:
