@@ -3,7 +3,6 @@ changed local mirror re-runs the pipeline from download on."""
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import shutil
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, micro_params
+from project_imports import code_closure
 
 # The module each stage's command hands its work to (cli.py parses flags and calls it; cli.py and
 # backends/ decide only where a stage runs and are not dependencies of its outputs).
@@ -27,36 +27,6 @@ ENTRY = {
     "eval": "emergence.evaluate",
     "probe": "emergence.probe",
 }
-
-
-def _module_file(name: str) -> Path | None:
-    for candidate in (ROOT / (name.replace(".", "/") + ".py"), ROOT / name.replace(".", "/") / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _imports(path: Path) -> set[str]:
-    """Every project module a file imports, at the top or inside a function (lazy imports run too)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-    return {n for n in names if n.split(".")[0] == "emergence" and _module_file(n)}
-
-
-def code_closure(module: str) -> set[str]:
-    """Repo-relative paths of `module` and every project module it imports, transitively."""
-    seen, todo = set(), [module]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo += _imports(_module_file(name))
-    # package __init__ files hold a docstring and the version, no stage code
-    return {p for p in (_module_file(n).relative_to(ROOT).as_posix() for n in seen) if not p.endswith("__init__.py")}
 
 
 def test_every_stage_depends_on_all_the_code_it_imports():
