@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from emergence import resume
+from emergence import layout, resume
 from emergence.data.tokens import Progress, open_tokens
 from emergence.errors import CorruptInput, Diverged
 from emergence.files import (
@@ -158,9 +158,6 @@ def unigram_cross_entropy(train: np.ndarray, validation: np.ndarray, vocab_size:
     return nll / len(validation)
 
 
-SNAPSHOTS = "checkpoints"  # models/pretrain/<run>/checkpoints/step-<N>.safetensors
-
-
 def snapshot_steps(max_steps: int, n: int) -> list[int]:
     """n steps at which weights are kept for probing across pretraining time: 0 (the random
     init, which is the random-init control) and a geometric ladder from max_steps/100 to
@@ -174,7 +171,7 @@ def snapshot_steps(max_steps: int, n: int) -> list[int]:
 
 
 def save_snapshot(directory: Path, step: int, model: GPT) -> None:
-    save_tensors(Path(directory) / f"step-{step:09d}.safetensors", weights_for_saving(model))
+    save_tensors(layout.snapshot_file(directory, step), weights_for_saving(model))
 
 
 HUB_WARMUP_FRACTION = 0.02  # of the hub budget's steps
@@ -195,25 +192,24 @@ def budget(size: ModelSize, source: str, train_tokens: int) -> ModelSize:
                                warmup_steps=max(1, round(HUB_WARMUP_FRACTION * steps)))
 
 
-def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str, size: ModelSize,
-             data: str, pp: PretrainParams, seed: int, progress: Progress | None = None,
-             resume_dir: Path | None = None, source: str = "embedded") -> dict:
+def pretrain(paths: layout.PretrainPaths, size_name: str, size: ModelSize, data: str, pp: PretrainParams,
+             seed: int, progress: Progress | None = None, source: str = "embedded") -> dict:
     """Train, then write the checkpoint, metrics JSON and loss-curve CSVs. Returns the metrics
     (plus `resumed_from_step`, which is not written: a resumed run's files equal a straight one's).
 
-    With resume_dir, a resume checkpoint is saved there every pp.checkpoint_interval steps and
+    With paths.resume, a resume checkpoint is saved there every pp.checkpoint_interval steps and
     picked up by the next call with the same settings; it is removed once the run completes.
     """
-    tokens_dir, out_dir, metrics_path = Path(tokens_dir), Path(out_dir), Path(metrics_path)
-    meta = read_json(tokens_dir / "meta.json")
+    tokens_dir, out_dir, resume_dir = paths.tokens, paths.out, paths.resume
+    meta = read_json(tokens_dir / layout.TOKENS_META)
     dtype = meta["dtype"]
     device = pick_device(pp.device)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
 
-    train_arrays = [open_tokens(tokens_dir / c / "train.bin", dtype) for c in CORPORA_OF[data]]
-    wiki_val = open_tokens(tokens_dir / "wiki" / "validation.bin", dtype)
+    train_arrays = [open_tokens(layout.token_file(tokens_dir, c, "train"), dtype) for c in CORPORA_OF[data]]
+    wiki_val = open_tokens(layout.token_file(tokens_dir, "wiki", "validation"), dtype)
     size = budget(size, source, sum(len(a) for a in train_arrays))
     if data == "none":
         size = dataclasses.replace(size, max_steps=0)
@@ -249,10 +245,9 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         curve, val_curve = saved["extra"]["curve"], saved["extra"]["val_curve"]
         train_seconds = saved["extra"]["train_seconds"]
         running.fill_(saved["extra"]["running"])
-    # Snapshots go beside the resume checkpoint while training (DVC empties out_dir before it
-    # reruns a stage, which would lose them on resume) and into out_dir when the run completes.
+    # Snapshots go beside the resume checkpoint while training and into out_dir when the run completes.
     keep = snapshot_steps(size.max_steps, pp.snapshots) if size.max_steps else [0]
-    snap_dir = Path(resume_dir) / "snapshots" if resume_dir else out_dir / SNAPSHOTS
+    snap_dir = paths.training_snapshots
     if not saved:
         shutil.rmtree(snap_dir, ignore_errors=True)  # a different run's, or a finished one's
     if start_step == 0:
@@ -320,13 +315,13 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         # step -> tokens seen, for every kept snapshot; the last step's weights are model.safetensors
         "snapshots": {str(k): k * tokens_per_step for k in keep},
     }
-    if snap_dir != out_dir / SNAPSHOTS:
-        shutil.rmtree(out_dir / SNAPSHOTS, ignore_errors=True)
-        shutil.copytree(snap_dir, out_dir / SNAPSHOTS)
+    if snap_dir != paths.snapshots:
+        shutil.rmtree(paths.snapshots, ignore_errors=True)
+        shutil.copytree(snap_dir, paths.snapshots)
     save_checkpoint(out_dir, weights_for_saving(model), config)
-    write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
-    write_csv(metrics_path.with_name(metrics_path.stem + "-val.csv"), val_curve)
-    write_json(metrics_path, metrics)
+    write_csv(paths.loss_curve, curve)
+    write_csv(paths.val_curve, val_curve)
+    write_json(paths.metrics, metrics)
     if resume_dir:
         resume.clear(resume_dir)
     return {**metrics, "resumed_from_step": start_step}

@@ -39,14 +39,16 @@ from modal.exception import NotFoundError
 from rich.console import Console
 
 from emergence import params as params_mod
-from emergence.backends import BackendError, StageFiles
+from emergence.backends import BackendError
 from emergence.files import sha256_file
+from emergence.layout import StageFiles
 
 VOLUME_MOUNT = "/vol"    # where the functions see the Volume
 BLOBS = "blobs"          # the DVC way: content-addressed files
 WORKSPACE = "workspace"  # the study script's way: a project directory (data/, models/, metrics/)
 TAIL_LINES = 15          # of a failed remote stage's log, shown here
 BASE_TIMEOUT = 300       # a function's own; each call sets the stage's timeout from params
+CPU_STAGES = ("fingerprint", "download", "tokenize")  # no model to train or score: no GPU worth paying for
 
 console = Console(stderr=True)
 
@@ -145,9 +147,10 @@ def chain(args: list[str], params_text: str, volume_name: str) -> dict:
 
 # --- here: the DVC way ---------------------------------------------------------------------
 
-def stage_function(p: params_mod.Params, command: str, gpu: bool) -> modal.Function:
-    """`stage` with this command's GPU, timeout and the Volume from params."""
-    return stage.with_options(gpu=p.modal.gpu if gpu else None, timeout=getattr(p.modal.timeouts, command),
+def stage_function(p: params_mod.Params, command: str) -> modal.Function:
+    """`stage` with this command's GPU (none for the CPU stages), timeout and the Volume from params."""
+    return stage.with_options(gpu=None if command in CPU_STAGES else p.modal.gpu,
+                              timeout=getattr(p.modal.timeouts, command),
                               volumes={VOLUME_MOUNT: volume_handle(p.modal.volume)})
 
 
@@ -225,7 +228,7 @@ def run_stage(p: params_mod.Params, command: str, args: list[str], files: StageF
     """The DVC way, for one stage: sync inputs up, run, sync outputs back. Returns 0 or raises."""
     digests = hash_inputs(files.inputs)
     vol = volume_handle(p.modal.volume)
-    fn = stage_function(p, command, files.gpu)
+    fn = stage_function(p, command)
     console.print(f"modal: starting app {app.name!r} (the image builds on first use) for `emergence {command}`",
                   highlight=False)
     try:
