@@ -33,6 +33,7 @@ from emergence import layout
 from emergence import params as params_mod
 from emergence.errors import SetupError, UserError
 from emergence.params import BACKENDS, PRETRAIN_DATA, SIZES, ParamsError
+from emergence.run_flags import chain_options
 
 console = Console(stderr=True)
 
@@ -335,14 +336,7 @@ def probe(ctx, size, data):
 # --- outside DVC ---------------------------------------------------------------------------
 
 @main.command()
-@click.option("--config-name", type=click.Choice(SIZES), help="Model preset.")
-@click.option("--pretrain-data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data.")
-@click.option("--freeze-llm", is_flag=True, default=None, help="Frozen LM: train only the linear head.")
-@click.option("--finetune-samples", help="`all` or a positive integer.")
-@click.option("--task", type=click.Choice(params_mod.TASKS), help="QA task for the head (default: `task`).")
-@click.option("--skip-pretrain", is_flag=True, help="Reuse the saved model of this size and data.")
-@click.option("--skip-finetune", is_flag=True, help="Stop after pretraining.")
-@click.option("--probe", "with_probe", is_flag=True, help="Also run the layer-wise and across-time probes.")
+@chain_options
 @click.pass_context
 @user_errors
 def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, task, skip_pretrain, skip_finetune,

@@ -17,13 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from emergence import layout
-from emergence.errors import UserError
+from emergence.errors import BackendError
 from emergence.layout import StageFiles
 from emergence.params import Params
-
-
-class BackendError(UserError):
-    """A stage could not be run on the chosen backend (no engine, no token, remote failure)."""
 
 
 def command_files(command: str, p: Params, flags: dict) -> StageFiles:

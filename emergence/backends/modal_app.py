@@ -39,9 +39,10 @@ from modal.exception import NotFoundError
 from rich.console import Console
 
 from emergence import params as params_mod
-from emergence.backends import BackendError
+from emergence.errors import BackendError
 from emergence.files import sha256_file
 from emergence.layout import StageFiles
+from emergence.run_flags import check_chain_args
 
 VOLUME_MOUNT = "/vol"    # where the functions see the Volume
 BLOBS = "blobs"          # the DVC way: content-addressed files
@@ -249,7 +250,6 @@ def run_stage(p: params_mod.Params, command: str, args: list[str], files: StageF
 def script_args(argv: list[str]) -> tuple[str, list[str], bool]:
     """`modal run` arguments -> (params file, the `emergence` subcommand and its flags, GPU
     wanted). Checks the flags with `emergence run`'s own parser."""
-    from emergence.cli import run as run_command
     argv = list(argv)
     params_path = "params.yaml"
     if "--params" in argv:
@@ -258,9 +258,7 @@ def script_args(argv: list[str]) -> tuple[str, list[str], bool]:
         del argv[i:i + 2]
     if argv == ["--list-saved"]:
         return params_path, ["list-saved"], False
-    with run_command.make_context("run", list(argv)) as ctx:
-        if ctx.params["finetune_samples"] is not None:
-            params_mod.parse_samples(ctx.params["finetune_samples"])
+    check_chain_args(argv)
     return params_path, ["run", *argv], True
 
 
