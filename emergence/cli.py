@@ -272,7 +272,8 @@ def do_probe(p: params_mod.Params) -> dict:
     with progress_bars() as bars:
         metrics = run_probe(layout.probe_paths(p.model, p.pretrain_data, p.task), p.task, p.finetune, p.eval,
                             p.seed, p.pretrain.device, bars)
-    show(f"probe {layout.pretrain_name(p.model, p.pretrain_data)}", {k: v for k, v in metrics.items() if not isinstance(v, dict)})
+    show(f"probe {layout.pretrain_name(p.model, p.pretrain_data)}",
+         {k: v for k, v in metrics.items() if not isinstance(v, dict)})
     table = Table(title="frozen-probe F1 by layer (0 = embeddings) and by tokens seen (0 = random init)")
     table.add_column("layer")
     table.add_column("F1", justify="right")

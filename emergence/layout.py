@@ -260,7 +260,8 @@ def stage_files(command: str, p: Params, flags: dict) -> StageFiles | None:
         "probe": (probe.inputs, probe.outputs),
     }
     if command == "run":  # reuses data/ (and the LM with --skip-pretrain) when present
-        reused = tuple(path for path in (RAW, TOKENS) if path.exists()) + ((pre.out,) if flags.get("skip_pretrain") else ())
+        reused = tuple(path for path in (RAW, TOKENS) if path.exists())
+        reused += (pre.out,) if flags.get("skip_pretrain") else ()
         produced = (RAW, TOKENS) + (() if flags.get("skip_pretrain") else pre.outputs)
         if not flags.get("skip_finetune"):
             produced += fin.outputs + ev.outputs

@@ -59,8 +59,9 @@ def test_pretraining_keeps_snapshots_and_step_0_is_the_seeded_init(pretrained):
 def test_probes_cover_every_layer_and_snapshot_and_the_last_layer_is_the_frozen_probe(pretrained):
     root = pretrained
     qa_train, qa_validation = root / "raw/qasrl/train.jsonl", root / "raw/qasrl/validation.jsonl"
-    m = probe(ProbePaths(tokens=root / "tokens", pretrained=root / "pre", qa_train=qa_train, qa_validation=qa_validation,
-                         metrics=root / "metrics/probe.json"), "qasrl", FP, EP, seed=0, device_name="cpu")
+    m = probe(ProbePaths(tokens=root / "tokens", pretrained=root / "pre", qa_train=qa_train,
+                         qa_validation=qa_validation, metrics=root / "metrics/probe.json"),
+              "qasrl", FP, EP, seed=0, device_name="cpu")
     assert list(m["f1_by_layer"]) == ["0", "1", "2"]
     assert list(m["f1_by_tokens_seen"]) == [str(s * 8 * 64) for s in snapshot_steps(40, 4)]
     assert m["random_init_f1"] == m["f1_by_tokens_seen"]["0"]

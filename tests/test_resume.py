@@ -24,6 +24,11 @@ EXE = str(Path(sys.executable).parent / "emergence")
 TIMING = {"tokens_per_s", "train_seconds", "peak_rss_mb"}  # measurements of the run, not results
 
 
+def paths(out: Path, metrics: Path, resume: Path | None = None) -> PretrainPaths:
+    """Pretraining paths in a prepared project (the working directory), outputs wherever a test wants them."""
+    return PretrainPaths(tokens=Path("data/tokens"), out=out, metrics=metrics, resume=resume)
+
+
 def prepared(directory: Path, **tiny) -> Path:
     directory.mkdir()
     (directory / "params.yaml").write_text(yaml.safe_dump(micro_params(**tiny)))
@@ -98,15 +103,14 @@ def test_a_stale_resume_checkpoint_from_other_params_is_ignored(tmp_path, monkey
 
     monkeypatch.setattr(GPT, "forward", poisoned)
     with pytest.raises(FloatingPointError, match=r"loss became nan at step \d+"):
-        pretrain(PretrainPaths(Path("data/tokens"), d / "out", d / "m.json", resume_dir), "tiny", size, "wiki", pp, 0)
+        pretrain(paths(d / "out", d / "m.json", resume_dir), "tiny", size, "wiki", pp, 0)
     assert json.loads((resume_dir / "latest.json").read_text())["name"] == "step-000000010"
     assert not (d / "out").exists() and not (d / "m.json").exists(), "nothing half-done is left as output"
     monkeypatch.setattr(GPT, "forward", original)
     # ... a different seed must not pick that checkpoint up.
-    metrics = pretrain(PretrainPaths(Path("data/tokens"), d / "out", d / "m.json", resume_dir), "tiny", size, "wiki", pp, 1)
+    metrics = pretrain(paths(d / "out", d / "m.json", resume_dir), "tiny", size, "wiki", pp, 1)
     assert metrics["resumed_from_step"] == 0
-    metrics = pretrain(PretrainPaths(Path("data/tokens"), d / "out2", d / "m2.json", d / ".resume/y"), "tiny", size, "wiki",
-                       pp, 0)
+    metrics = pretrain(paths(d / "out2", d / "m2.json", d / ".resume/y"), "tiny", size, "wiki", pp, 0)
     assert metrics["resumed_from_step"] == 0
 
 
@@ -151,6 +155,6 @@ def test_compile_param_trains_through_the_compiled_module(tmp_path, monkeypatch)
         return compiled[-1]
 
     monkeypatch.setattr(torch, "compile", fake_compile)
-    pretrain(PretrainPaths(Path("data/tokens"), d / "out", d / "m.json"), "tiny", p.sizes["tiny"], "wiki", pp, 0)
+    pretrain(paths(d / "out", d / "m.json"), "tiny", p.sizes["tiny"], "wiki", pp, 0)
     assert len(compiled) == 1 and compiled[0].calls == 12 + p.pretrain.eval_batches * 1
     assert (d / "out/model.safetensors").exists()
