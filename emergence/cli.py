@@ -1,13 +1,6 @@
 """`emergence`: one subcommand per pipeline stage. Each parses its flags, loads params, calls
-one function and prints the result; no other module prints.
-
-Paths follow one layout (relative to the project root, where dvc.yaml runs the commands):
-    data/raw/                      download
-    data/tokens/                   tokenize
-    models/pretrain/<size>-<data>/ pretrain     metrics/pretrain/<size>-<data>.json
-    models/finetune/<run>/         finetune     metrics/finetune/<run>.json
-    metrics/eval.json              eval         metrics/predictions.json
-    metrics/probe.json             probe        metrics/probe-{layers,time}.csv
+one function with its paths from emergence.layout and prints the result; no other module prints.
+Nothing imports this module but the `emergence` entry point and the tests.
 """
 
 from __future__ import annotations
@@ -36,26 +29,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from emergence import layout
 from emergence import params as params_mod
 from emergence.errors import SetupError, UserError
 from emergence.params import BACKENDS, PRETRAIN_DATA, SIZES, ParamsError
-
-RAW = Path("data/raw")
-SOURCE_FINGERPRINT = Path("data/source.json")
-TOKENS = Path("data/tokens")
-MODELS = Path("models")
-METRICS = Path("metrics")
-RESUME = Path(".resume")  # resume checkpoints: never DVC outputs, removed when a stage completes
+from emergence.run_flags import chain_options
 
 console = Console(stderr=True)
-
-
-def pretrain_dir(size: str, data: str) -> Path:
-    return MODELS / "pretrain" / f"{size}-{data}"
-
-
-def pretrain_metrics(size: str, data: str) -> Path:
-    return METRICS / "pretrain" / f"{size}-{data}.json"
 
 
 # --- plumbing ------------------------------------------------------------------------------
@@ -133,7 +113,7 @@ def without_resume_note(metrics: dict, stage: str) -> dict:
     """Say when a stage picked up a resume checkpoint; that note is not a metric."""
     resumed = metrics.pop("resumed_from_step")
     if resumed:
-        console.print(f"resumed from step {resumed} (checkpoint in {RESUME / stage})")
+        console.print(f"resumed from step {resumed} (checkpoint in {layout.RESUME / stage})")
     return metrics
 
 
@@ -152,13 +132,13 @@ def check_samples_available(p: params_mod.Params) -> None:
     """A few-shot size above the QA training set is an error before any work (exit 2), decided
     from the download manifest's counts as soon as data/raw exists; nothing is clamped, so an
     experiment's ID always says how many questions it trained on."""
-    manifest = RAW / "manifest.json"
+    manifest = layout.RAW / layout.MANIFEST
     if p.finetune_samples == "all" or not manifest.is_file():
         return
     available = json.loads(manifest.read_text()).get("records", {}).get(f"{p.task}/train")
     if available is not None and p.finetune_samples > available:
         raise ParamsError(f"finetune_samples: {p.finetune_samples:,} is more than the {available:,} {p.task} training "
-                          f"questions in {RAW} (manifest.json); use `all` or a number up to {available:,}")
+                          f"questions in {layout.RAW} ({layout.MANIFEST}); use `all` or a number up to {available:,}")
 
 
 params_option = click.option("--params", "params_path", default="params.yaml", show_default=True,
@@ -201,8 +181,8 @@ def fingerprint(ctx):
     Always runs here, whatever the backend: it reads this machine's mirror."""
     p = params_mod.load(ctx.obj["params"], backend="local")
     from emergence.data.download import fingerprint as run_fingerprint
-    out = run_fingerprint(p, SOURCE_FINGERPRINT)
-    console.print(f"{SOURCE_FINGERPRINT}: source {p.source}" +
+    out = run_fingerprint(p, layout.SOURCE_FINGERPRINT)
+    console.print(f"{layout.SOURCE_FINGERPRINT}: source {p.source}" +
                   (f", {len(out['files'])} files under {p.local_dir}" if "files" in out else ""))
 
 
@@ -215,7 +195,7 @@ def download(ctx, source):
     p = load_params(ctx, source=source)
     from emergence.data.download import download as run_download
     t0 = time.perf_counter()
-    manifest = run_download(p, RAW)
+    manifest = run_download(p, layout.RAW)
     show(f"download ({p.source}) in {time.perf_counter() - t0:.1f}s", manifest["records"])
 
 
@@ -228,18 +208,18 @@ def tokenize(ctx):
     from emergence.data.tokens import tokenize as run_tokenize
     t0 = time.perf_counter()
     with progress_bars() as bars:
-        meta = run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars,
-                         p.tokenizer.train_sample_mb, p.task)
+        meta = run_tokenize(layout.RAW, layout.TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars,
+                            p.tokenizer.train_sample_mb, p.task)
     show(f"tokenize in {time.perf_counter() - t0:.1f}s (vocab {meta['vocab_size']}, {meta['dtype']})", meta["tokens"])
 
 
-def do_pretrain(p: params_mod.Params, size: str, data: str) -> dict:
+def do_pretrain(p: params_mod.Params) -> dict:
     from emergence.pretrain import pretrain as run_pretrain
+    size, data = p.model, p.pretrain_data
     with progress_bars() as bars:
-        metrics = run_pretrain(TOKENS, pretrain_dir(size, data), pretrain_metrics(size, data), size,
-                               p.size(size), data, p.pretrain, p.seed, bars,
-                               resume_dir=RESUME / "pretrain" / f"{size}-{data}", source=p.source)
-    show(f"pretrain {size}-{data}", without_resume_note(metrics, "pretrain"))
+        metrics = run_pretrain(layout.pretrain_paths(size, data), size, p.size(size), data, p.pretrain, p.seed, bars,
+                               source=p.source)
+    show(f"pretrain {layout.pretrain_name(size, data)}", without_resume_note(metrics, "pretrain"))
     return metrics
 
 
@@ -255,32 +235,27 @@ def lm_options(fn):
 @user_errors
 def pretrain(ctx, size, data):
     """Pretrain one GPT preset on one data condition."""
-    p = load_params(ctx, model=size, pretrain_data=data)
-    do_pretrain(p, p.model, p.pretrain_data)
+    do_pretrain(load_params(ctx, model=size, pretrain_data=data))
 
 
 def finetune_name(p: params_mod.Params) -> str:
-    from emergence.finetune import run_name
-    return run_name(p.model, p.pretrain_data, p.freeze, p.finetune_samples)
+    return layout.finetune_name(p.model, p.pretrain_data, p.freeze, p.finetune_samples)
 
 
 def do_finetune(p: params_mod.Params) -> dict:
     from emergence.finetune import finetune as run_finetune
-    name = finetune_name(p)
+    paths = layout.finetune_paths(p.model, p.pretrain_data, p.freeze, p.finetune_samples, p.task)
     with progress_bars() as bars:
-        metrics = run_finetune(TOKENS, pretrain_dir(p.model, p.pretrain_data), RAW / p.task / "train.jsonl",
-                               MODELS / "finetune" / name, METRICS / "finetune" / f"{name}.json",
-                               p.freeze, p.finetune_samples, p.finetune, p.seed, p.pretrain.device, bars,
-                               resume_dir=RESUME / "finetune" / name, task=p.task)
-    show(f"finetune {name}", without_resume_note(metrics, "finetune"))
+        metrics = run_finetune(paths, p.freeze, p.finetune_samples, p.finetune, p.seed, p.pretrain.device, bars,
+                               task=p.task)
+    show(f"finetune {finetune_name(p)}", without_resume_note(metrics, "finetune"))
     return metrics
 
 
 def do_eval(p: params_mod.Params) -> dict:
     from emergence.evaluate import evaluate as run_eval
-    metrics = run_eval(TOKENS, MODELS / "finetune" / finetune_name(p), RAW / p.task / "validation.jsonl",
-                       METRICS / "eval.json", METRICS / "predictions.json", p.finetune, p.eval, p.seed,
-                       p.source, p.pretrain.device, task=p.task, qa_train=RAW / p.task / "train.jsonl")
+    paths = layout.eval_paths(p.model, p.pretrain_data, p.freeze, p.finetune_samples, p.task)
+    metrics = run_eval(paths, p.finetune, p.eval, p.seed, p.source, p.pretrain.device, task=p.task)
     show(f"eval {finetune_name(p)}", metrics)
     table = Table(title="floors on the same questions")
     table.add_column("baseline")
@@ -295,10 +270,10 @@ def do_eval(p: params_mod.Params) -> dict:
 def do_probe(p: params_mod.Params) -> dict:
     from emergence.probe import probe as run_probe
     with progress_bars() as bars:
-        metrics = run_probe(TOKENS, pretrain_dir(p.model, p.pretrain_data), RAW / p.task / "train.jsonl",
-                            RAW / p.task / "validation.jsonl", METRICS / "probe.json", p.task, p.finetune,
-                            p.eval, p.seed, p.pretrain.device, bars)
-    show(f"probe {p.model}-{p.pretrain_data}", {k: v for k, v in metrics.items() if not isinstance(v, dict)})
+        metrics = run_probe(layout.probe_paths(p.model, p.pretrain_data, p.task), p.task, p.finetune, p.eval,
+                            p.seed, p.pretrain.device, bars)
+    show(f"probe {layout.pretrain_name(p.model, p.pretrain_data)}",
+         {k: v for k, v in metrics.items() if not isinstance(v, dict)})
     table = Table(title="frozen-probe F1 by layer (0 = embeddings) and by tokens seen (0 = random init)")
     table.add_column("layer")
     table.add_column("F1", justify="right")
@@ -362,14 +337,7 @@ def probe(ctx, size, data):
 # --- outside DVC ---------------------------------------------------------------------------
 
 @main.command()
-@click.option("--config-name", type=click.Choice(SIZES), help="Model preset.")
-@click.option("--pretrain-data", type=click.Choice(PRETRAIN_DATA), help="Pretraining data.")
-@click.option("--freeze-llm", is_flag=True, default=None, help="Frozen LM: train only the linear head.")
-@click.option("--finetune-samples", help="`all` or a positive integer.")
-@click.option("--task", type=click.Choice(params_mod.TASKS), help="QA task for the head (default: `task`).")
-@click.option("--skip-pretrain", is_flag=True, help="Reuse the saved model of this size and data.")
-@click.option("--skip-finetune", is_flag=True, help="Stop after pretraining.")
-@click.option("--probe", "with_probe", is_flag=True, help="Also run the layer-wise and across-time probes.")
+@chain_options
 @click.pass_context
 @user_errors
 def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, task, skip_pretrain, skip_finetune,
@@ -377,23 +345,24 @@ def run(ctx, config_name, pretrain_data, freeze_llm, finetune_samples, task, ski
     """The whole chain for one configuration, without DVC (the original study script's flags)."""
     p = load_params(ctx, model=config_name, pretrain_data=pretrain_data, freeze=freeze_llm,
                     finetune_samples=finetune_samples, task=task)
-    if skip_pretrain and not (pretrain_dir(p.model, p.pretrain_data) / "config.json").exists():
-        raise ParamsError(f"--skip-pretrain: no saved model at {pretrain_dir(p.model, p.pretrain_data)} "
-                          "(run once without --skip-pretrain)")
+    lm = layout.pretrained_dir(p.model, p.pretrain_data)
+    if skip_pretrain and not (lm / "config.json").exists():
+        raise ParamsError(f"--skip-pretrain: no saved model at {lm} (run once without --skip-pretrain)")
     from emergence.data.download import download as run_download
     from emergence.data.tokens import tokenize as run_tokenize
     # Reuse data/ unless it came from another source or seed (DVC does this bookkeeping in
     # `dvc repro`; here a manifest check is enough).
-    manifest = json.loads((RAW / "manifest.json").read_text()) if (RAW / "manifest.json").exists() else {}
+    manifest_file = layout.RAW / layout.MANIFEST
+    manifest = json.loads(manifest_file.read_text()) if manifest_file.exists() else {}
     fresh = (manifest.get("source"), manifest.get("seed")) != (p.source, p.embedded.seed if p.source == "embedded" else None)
     if fresh:
-        run_download(p, RAW)
-    if fresh or not (TOKENS / "meta.json").exists():
+        run_download(p, layout.RAW)
+    if fresh or not (layout.TOKENS / layout.TOKENS_META).exists():
         with progress_bars() as bars:
-            run_tokenize(RAW, TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars,
+            run_tokenize(layout.RAW, layout.TOKENS, p.tokenizer.vocab_size, p.tokenizer.min_frequency, bars,
                          p.tokenizer.train_sample_mb, p.task)
     if not skip_pretrain:
-        do_pretrain(p, p.model, p.pretrain_data)
+        do_pretrain(p)
     if not skip_finetune:
         do_finetune(p)
         do_eval(p)
@@ -465,12 +434,12 @@ def list_saved():
     table = Table(title="saved pretrained models")
     for col in ("size", "data", "parameters", "val loss", "saved"):
         table.add_column(col, justify="right" if col in ("parameters", "val loss") else "left")
-    configs = sorted((MODELS / "pretrain").glob("*/config.json"))
+    configs = sorted(layout.PRETRAINED.glob("*/config.json"))
     for path in configs:
         cfg = json.loads(path.read_text())
         saved = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         table.add_row(cfg["size"], cfg["data"], f"{cfg['total_params']:,}", f"{cfg['val_loss']:.4f}", saved)
-    Console().print(table if configs else "no saved models under models/pretrain/")
+    Console().print(table if configs else f"no saved models under {layout.PRETRAINED}/")
 
 
 # --- the study across runs -----------------------------------------------------------------
@@ -538,7 +507,7 @@ def grid(ctx, sizes, data, modes, few_shot, seeds_text, queue):
 
 
 @main.command()
-@click.option("--out", default="metrics/report.md", show_default=True, type=click.Path(dir_okay=False),
+@click.option("--out", default=str(layout.REPORT), show_default=True, type=click.Path(dir_okay=False),
               help="The report; its plots go to the folder of the same name (metrics/report/).")
 @click.option("--no-experiments", is_flag=True, help="Read the workspace's metrics only, not DVC experiments.")
 @click.option("--all-commits", is_flag=True, help="Read the experiments of every commit, not only of HEAD.")
@@ -555,7 +524,7 @@ def report(out, no_experiments, all_commits):
         for table in section.tables:
             terminal.print(rich_table(table))
     terminal.print(f"[bold]Verdict: {result.verdict.overall}[/] ({result.verdict.reason})", highlight=False)
-    console.print(f"wrote {out} and its plots in {Path(out).with_suffix('')}/")
+    console.print(f"wrote {out} and its plots in {layout.report_dir(out)}/")
 
 
 if __name__ == "__main__":

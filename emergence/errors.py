@@ -33,3 +33,7 @@ class Diverged(UserError, FloatingPointError):
 
 class SetupError(UserError):
     """A tool or setting the command needs is missing from the environment."""
+
+
+class BackendError(UserError):
+    """A stage could not be run on the chosen backend (no engine, no token, remote failure)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from emergence import scoring
+from emergence import layout, scoring
 from emergence.data.qa import read_examples
 from emergence.data.tokens import load_tokenizer
 from emergence.device import autocast, peak_memory, pick_device
@@ -113,17 +113,16 @@ def linear_probe_f1(lm: GPT, layer: int | None, train: dict, val_examples: list,
     return score_run(predict(model, val_examples, tok, fp, ep, device), val_examples)["f1"]
 
 
-def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_path: Path,
-             predictions_path: Path, fp: FinetuneParams, ep: EvalParams, seed: int, source: str,
-             device_name: str = "auto", task: str = "qasrl", qa_train: Path | None = None) -> dict:
+def evaluate(paths: layout.EvalPaths, fp: FinetuneParams, ep: EvalParams, seed: int, source: str,
+             device_name: str = "auto", task: str = "qasrl") -> dict:
     """Score the finetuned model and the floors on the validation questions; write eval.json and
-    predictions.json. With qa_train, a fully finetuned model also gets the positive control
+    predictions.json. With paths.qa_train, a fully finetuned model also gets the positive control
     `finetuned_probe_f1`: the frozen linear probe trained on its LM's final states. It should
     come close to full F1; if it does not, probe training, not the features, is the limit."""
     device = pick_device(device_name)
-    tok = load_tokenizer(tokens_dir)
-    examples, stats = read_examples(task, qa_validation)
-    model, config = load_qa_model(finetune_dir)
+    tok = load_tokenizer(paths.tokens)
+    examples, stats = read_examples(task, paths.qa_validation)
+    model, config = load_qa_model(paths.finetuned)
     model.to(device)
     predictions = predict(model, examples, tok, fp, ep, device)
     run = score_run(predictions, examples, seed)
@@ -166,16 +165,16 @@ def evaluate(tokens_dir: Path, finetune_dir: Path, qa_validation: Path, metrics_
         "f1_by_question_word": run["f1_by_question_word"],
         "count_by_question_word": run["count_by_question_word"],
     }
-    if qa_train is not None and not config["freeze"]:
-        train = probe_training_set(task, qa_train, tok, fp, seed)
+    if paths.qa_train is not None and not config["freeze"]:
+        train = probe_training_set(task, paths.qa_train, tok, fp, seed)
         metrics["finetuned_probe_f1"] = linear_probe_f1(model.lm, None, train, examples, tok, fp, ep, seed, device)
     for name, preds in baselines.items():
         b = score_run(preds, examples)
         metrics["baseline_f1"][name] = b["f1"]
         metrics["baseline_exact_match"][name] = b["exact_match"]
-    write_json(predictions_path, {
+    write_json(paths.predictions, {
         ex.id: {"prediction": predictions[ex.id], "answers": list(ex.answers), "question": ex.question}
         for ex in examples
     })
-    write_json(metrics_path, metrics)
+    write_json(paths.metrics, metrics)
     return metrics

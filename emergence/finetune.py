@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from emergence import layout
 from emergence.data.qa import QAExample, read_examples, training_answer
 from emergence.data.tokens import Progress, load_tokenizer
 from emergence.device import autocast, peak_memory, pick_device
@@ -45,12 +46,6 @@ from emergence.train_loop import Resume, TrainLoop
 from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
 
 FEATURE_CACHE_BYTES = 2 * 1024**3  # frozen mode caches hidden states up to this size
-
-
-def run_name(size: str, data: str, freeze: bool, samples: int | str) -> str:
-    """The name shared by models/finetune/<name>/ and metrics/finetune/<name>.json. `freeze`
-    is spelled as DVC interpolates a boolean (false/true), so dvc.yaml can build the same path."""
-    return f"{size}-{data}-freeze-{str(freeze).lower()}-{samples}"
 
 
 def load_lm(pretrain_dir: Path) -> tuple[GPT, dict]:
@@ -151,14 +146,14 @@ def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[
     return loss.detach()
 
 
-def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path, metrics_path: Path,
-             freeze: bool, samples: int | str, fp: FinetuneParams, seed: int, device_name: str = "auto",
-             progress: Progress | None = None, resume_dir: Path | None = None, task: str = "qasrl") -> dict:
+def finetune(paths: layout.FinetunePaths, freeze: bool, samples: int | str, fp: FinetuneParams, seed: int,
+             device_name: str = "auto", progress: Progress | None = None, task: str = "qasrl") -> dict:
     """Train the span head (and, unless frozen, the LM); write checkpoint, metrics and curve.
 
-    With resume_dir, a resume checkpoint is saved every fp.checkpoint_interval steps and picked
+    With paths.resume, a resume checkpoint is saved every fp.checkpoint_interval steps and picked
     up by the next call with the same settings and the same pretrained weights (see resume.py).
     """
+    tokens_dir, pretrain_dir, qa_train, resume_dir = paths.tokens, paths.pretrained, paths.qa_train, paths.resume
     t_start = time.perf_counter()
     mode = "frozen" if freeze else "full"
     device = pick_device(device_name)
@@ -235,9 +230,9 @@ def finetune(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, out_dir: Path
         # no timings: config.json is inside a DVC-cached output (they live in the metrics file)
         **{k: metrics[k] for k in ("total_params", "trainable_params")},
     }
-    save_checkpoint(out_dir, weights_for_saving(model), config)
-    write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
-    write_json(metrics_path, metrics)
+    save_checkpoint(paths.out, weights_for_saving(model), config)
+    write_csv(paths.loss_curve, curve)
+    write_json(paths.metrics, metrics)
     loop.finish()
     return {**metrics, "resumed_from_step": loop.start_step}
 

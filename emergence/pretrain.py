@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from emergence import layout
 from emergence.data.tokens import Progress, open_tokens
 from emergence.device import autocast, peak_memory, pick_device
 from emergence.errors import CorruptInput
@@ -138,9 +139,6 @@ def unigram_cross_entropy(train: np.ndarray, validation: np.ndarray, vocab_size:
     return nll / len(validation)
 
 
-SNAPSHOTS = "checkpoints"  # models/pretrain/<run>/checkpoints/step-<N>.safetensors
-
-
 def snapshot_steps(max_steps: int, n: int) -> list[int]:
     """n steps at which weights are kept for probing across pretraining time: 0 (the random
     init, which is the random-init control) and a geometric ladder from max_steps/100 to
@@ -154,7 +152,7 @@ def snapshot_steps(max_steps: int, n: int) -> list[int]:
 
 
 def save_snapshot(directory: Path, step: int, model: GPT) -> None:
-    save_tensors(Path(directory) / f"step-{step:09d}.safetensors", weights_for_saving(model))
+    save_tensors(layout.snapshot_file(directory, step), weights_for_saving(model))
 
 
 HUB_WARMUP_FRACTION = 0.02  # of the hub budget's steps
@@ -196,25 +194,24 @@ class Stopwatch:
         return self.total + time.perf_counter() - self.since
 
 
-def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str, size: ModelSize,
-             data: str, pp: PretrainParams, seed: int, progress: Progress | None = None,
-             resume_dir: Path | None = None, source: str = "embedded") -> dict:
+def pretrain(paths: layout.PretrainPaths, size_name: str, size: ModelSize, data: str, pp: PretrainParams,
+             seed: int, progress: Progress | None = None, source: str = "embedded") -> dict:
     """Train, then write the checkpoint, metrics JSON and loss-curve CSVs. Returns the metrics
     (plus `resumed_from_step`, which is not written: a resumed run's files equal a straight one's).
 
-    With resume_dir, a resume checkpoint is saved there every pp.checkpoint_interval steps and
+    With paths.resume, a resume checkpoint is saved there every pp.checkpoint_interval steps and
     picked up by the next call with the same settings; it is removed once the run completes.
     """
-    tokens_dir, out_dir, metrics_path = Path(tokens_dir), Path(out_dir), Path(metrics_path)
-    meta = read_json(tokens_dir / "meta.json")
+    tokens_dir, out_dir, resume_dir = paths.tokens, paths.out, paths.resume
+    meta = read_json(tokens_dir / layout.TOKENS_META)
     dtype = meta["dtype"]
     device = pick_device(pp.device)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
 
-    train_arrays = [open_tokens(tokens_dir / c / "train.bin", dtype) for c in CORPORA_OF[data]]
-    wiki_val = open_tokens(tokens_dir / "wiki" / "validation.bin", dtype)
+    train_arrays = [open_tokens(layout.token_file(tokens_dir, c, "train"), dtype) for c in CORPORA_OF[data]]
+    wiki_val = open_tokens(layout.token_file(tokens_dir, "wiki", "validation"), dtype)
     size = budget(size, source, sum(len(a) for a in train_arrays))
     if data == "none":
         size = dataclasses.replace(size, max_steps=0)
@@ -237,10 +234,10 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
     how_not_what = ("device", "compile", "checkpoint_interval", "micro_batches")  # speed or memory, not the result
     fingerprint = {"size": dataclasses.asdict(size), "data": data, "seed": seed, "tokens": meta["tokens"],
                    "pretrain": {k: v for k, v in dataclasses.asdict(pp).items() if k not in how_not_what}}
-    # Snapshots go beside the resume checkpoint while training (DVC empties out_dir before it
-    # reruns a stage, which would lose them on resume) and into out_dir when the run completes.
+    # Snapshots go beside the resume checkpoint while training (DVC empties the output folder
+    # before it reruns a stage, which would lose them on resume) and into it when the run completes.
     keep = snapshot_steps(size.max_steps, pp.snapshots) if size.max_steps else [0]
-    snap_dir = Path(resume_dir) / "snapshots" if resume_dir else out_dir / SNAPSHOTS
+    snap_dir = paths.training_snapshots
     val_curve: list[dict] = []
     clock = Stopwatch()  # training time, validation not counted
 
@@ -314,12 +311,12 @@ def pretrain(tokens_dir: Path, out_dir: Path, metrics_path: Path, size_name: str
         # step -> tokens seen, for every kept snapshot; the last step's weights are model.safetensors
         "snapshots": {str(k): k * tokens_per_step for k in keep},
     }
-    if snap_dir != out_dir / SNAPSHOTS:
-        shutil.rmtree(out_dir / SNAPSHOTS, ignore_errors=True)
-        shutil.copytree(snap_dir, out_dir / SNAPSHOTS)
+    if snap_dir != paths.snapshots:
+        shutil.rmtree(paths.snapshots, ignore_errors=True)
+        shutil.copytree(snap_dir, paths.snapshots)
     save_checkpoint(out_dir, weights_for_saving(model), config)
-    write_csv(metrics_path.with_name(metrics_path.stem + "-loss.csv"), curve)
-    write_csv(metrics_path.with_name(metrics_path.stem + "-val.csv"), val_curve)
-    write_json(metrics_path, metrics)
+    write_csv(paths.loss_curve, curve)
+    write_csv(paths.val_curve, val_curve)
+    write_json(paths.metrics, metrics)
     loop.finish()
     return {**metrics, "resumed_from_step": loop.start_step}

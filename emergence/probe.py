@@ -24,6 +24,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file
 
+from emergence import layout
 from emergence.data.qa import read_examples
 from emergence.data.tokens import Progress, load_tokenizer
 from emergence.device import peak_memory, pick_device
@@ -33,7 +34,6 @@ from emergence.files import write_csv, write_json
 from emergence.finetune import load_lm
 from emergence.model import GPT, load_weights
 from emergence.params import EvalParams, FinetuneParams
-from emergence.pretrain import SNAPSHOTS
 
 
 def load_snapshot(lm: GPT, path: Path) -> GPT:
@@ -45,20 +45,19 @@ def load_snapshot(lm: GPT, path: Path) -> GPT:
     return snap
 
 
-def probe(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, qa_validation: Path, metrics_path: Path,
-          task: str, fp: FinetuneParams, ep: EvalParams, seed: int, device_name: str = "auto",
-          progress: Progress | None = None) -> dict:
+def probe(paths: layout.ProbePaths, task: str, fp: FinetuneParams, ep: EvalParams, seed: int,
+          device_name: str = "auto", progress: Progress | None = None) -> dict:
     """Layer-wise and across-time frozen probes of one pretrained model; writes metrics/probe.json
     and two CSV curves beside it, and returns the metrics."""
     t_start = time.perf_counter()
     device = pick_device(device_name)
-    tok = load_tokenizer(tokens_dir)
-    train = probe_training_set(task, qa_train, tok, fp, seed)
-    val_examples, _ = read_examples(task, qa_validation)
-    lm, config = load_lm(pretrain_dir)
+    tok = load_tokenizer(paths.tokens)
+    train = probe_training_set(task, paths.qa_train, tok, fp, seed)
+    val_examples, _ = read_examples(task, paths.qa_validation)
+    lm, config = load_lm(paths.pretrained)
     lm.to(device)
     if "snapshots" not in config:
-        raise MissingInput(f"{pretrain_dir}/config.json lists no snapshots: it predates them "
+        raise MissingInput(f"{paths.pretrained}/config.json lists no snapshots: it predates them "
                                 "(rerun `emergence pretrain`)")
     n_layer = lm.cfg.n_layer
     snapshots = {int(step): tokens for step, tokens in config["snapshots"].items()}
@@ -81,7 +80,7 @@ def probe(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, qa_validation: P
         if step == last:  # the finished model: its last layer is already probed
             f1_by_tokens[str(tokens)] = f1_by_layer[str(n_layer)]
             continue
-        snap = load_snapshot(lm, Path(pretrain_dir) / SNAPSHOTS / f"step-{step:09d}.safetensors").to(device)
+        snap = load_snapshot(lm, layout.snapshot_file(paths.snapshots, step)).to(device)
         f1_by_tokens[str(tokens)] = linear_probe_f1(snap, None, train, val_examples, tok, fp, ep, seed, device)
         tick("snapshots")
 
@@ -105,9 +104,8 @@ def probe(tokens_dir: Path, pretrain_dir: Path, qa_train: Path, qa_validation: P
         "probe_seconds": round(time.perf_counter() - t_start, 2),
         **peak_memory(device),
     }
-    stem = Path(metrics_path).with_suffix("")
-    write_csv(Path(f"{stem}-layers.csv"), [{"layer": int(k), "f1": v} for k, v in f1_by_layer.items()])
-    write_csv(Path(f"{stem}-time.csv"), [{"step": s, "tokens_seen": t, "f1": f1_by_tokens[str(t)]}
-                                         for s, t in sorted(snapshots.items())])
-    write_json(metrics_path, metrics)
+    write_csv(paths.layers_curve, [{"layer": int(k), "f1": v} for k, v in f1_by_layer.items()])
+    write_csv(paths.time_curve, [{"step": s, "tokens_seen": t, "f1": f1_by_tokens[str(t)]}
+                                 for s, t in sorted(snapshots.items())])
+    write_json(paths.metrics, metrics)
     return metrics

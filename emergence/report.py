@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from emergence import plots
+from emergence import layout, plots
 from emergence.grid import FEW_SHOT, experiment_id, study_order
 from emergence.params import SIZES
 from emergence.summary import (MIN_SCALING_SIZES, NONE, RULE, STRONG_G, Estimate, SizeScores, Verdict, estimate,
@@ -671,9 +671,9 @@ def write_report(rec: dict[str, list[dict]], out: str | Path) -> Report:
     from emergence.files import write_json, write_text
     out = Path(out)
     report = build(rec)
-    plot_dir = out.with_suffix("")
+    plot_dir = layout.report_dir(out)
     render_plots(report, plot_dir)
-    write_json(plot_dir / "runs.json", rec)
+    write_json(plot_dir / layout.REPORT_RECORDS, rec)
     n_runs = len({r["source"] for kind in rec.values() for r in kind})
     write_text(out, markdown(report, plot_dir.name, n_runs))
     return report

@@ -3,7 +3,8 @@
 A *source* is one place runs are read from: the workspace (files on disk) or one DVC
 experiment (its git commit: cache:false metrics and curves are committed there, so
 `git show <rev>:<path>` reads any of them). `dvc exp show --json` lists the experiments, with
-their names, commits and params. From each source we read the files named by its identity:
+their names, commits and params. From each source we read the files named by its identity
+(emergence.layout names them):
 
     metrics/eval.json                          -> a run: (size, data, mode, samples, seed, task)
     metrics/finetune/<run>.json, <run>-loss.csv   its finetuning metrics and loss curve
@@ -25,23 +26,15 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
+from emergence import layout
 from emergence.errors import CorruptInput, SetupError
 from emergence.grid import experiment_id
 
-EVAL = "metrics/eval.json"
-PROBE = "metrics/probe.json"
+EVAL = layout.EVAL.as_posix()
+PROBE = layout.PROBE.as_posix()
 WORKSPACE = "workspace"
 
 Reader = Callable[[str], "str | None"]  # path relative to the repo root -> text, or None if absent
-
-
-def finetune_stem(size: str, data: str, mode: str, samples) -> str:
-    from emergence.finetune import run_name
-    return f"metrics/finetune/{run_name(size, data, mode == 'frozen', samples)}"
-
-
-def pretrain_stem(size: str, data: str) -> str:
-    return f"metrics/pretrain/{size}-{data}"
 
 
 def _json(read: Reader, path: str) -> dict | None:
@@ -77,20 +70,23 @@ def records_from_source(label: str, rev: str | None, timestamp: str | None, para
     if ev is not None:
         mode = ev.get("mode") or ("frozen" if params.get("freeze") else "full")
         samples = _samples(ev.get("samples", params.get("finetune_samples")))
-        stem = finetune_stem(size, data, mode, samples)
+        task = ev.get("task", params.get("task", "qasrl"))
+        fin = layout.finetune_paths(size, data, mode == "frozen", samples, task)
+        metrics, loss = fin.metrics.as_posix(), fin.loss_curve.as_posix()
         out["runs"].append({
             **where, "size": size, "data": data, "mode": mode, "samples": samples, "seed": seed,
-            "task": ev.get("task", params.get("task", "qasrl")), "id": experiment_id(size, data, mode, samples),
-            "eval": ev, "finetune": _json(read, f"{stem}.json"), "finetune_loss": _csv(read, f"{stem}-loss.csv"),
-            "files": [f for f in (EVAL, f"{stem}.json", f"{stem}-loss.csv") if read(f) is not None]})
+            "task": task, "id": experiment_id(size, data, mode, samples),
+            "eval": ev, "finetune": _json(read, metrics), "finetune_loss": _csv(read, loss),
+            "files": [f for f in (EVAL, metrics, loss) if read(f) is not None]})
     if size and data:
-        stem = pretrain_stem(size, data)
-        pre = _json(read, f"{stem}.json")
+        pre_paths = layout.pretrain_paths(size, data)
+        metrics, loss, val = (f.as_posix() for f in (pre_paths.metrics, pre_paths.loss_curve, pre_paths.val_curve))
+        pre = _json(read, metrics)
         if pre is not None and pre.get("seed", seed) == seed:  # a stale file of another seed is not this run's
             out["pretrain"].append({
                 **where, "size": size, "data": data, "seed": pre.get("seed", seed), "metrics": pre,
-                "train_curve": _csv(read, f"{stem}-loss.csv"), "val_curve": _csv(read, f"{stem}-val.csv"),
-                "files": [f for f in (f"{stem}.json", f"{stem}-loss.csv", f"{stem}-val.csv") if read(f) is not None]})
+                "train_curve": _csv(read, loss), "val_curve": _csv(read, val),
+                "files": [f for f in (metrics, loss, val) if read(f) is not None]})
     probe = _json(read, PROBE)
     if probe is not None:
         out["probes"].append({**where, "size": probe["size"], "data": probe["data"], "seed": probe.get("seed", seed),

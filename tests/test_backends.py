@@ -22,7 +22,8 @@ import yaml
 from click.testing import CliRunner
 
 from emergence import params as params_mod
-from emergence.backends import BackendError, StageFiles, modal_credentials, stage_files
+from emergence.backends import BackendError, modal_credentials
+from emergence.layout import StageFiles, stage_files
 from emergence.cli import main
 
 from conftest import micro_params
@@ -173,14 +174,13 @@ def test_modal_functions_take_gpu_timeout_and_volume_from_params():
     from emergence.backends import modal_app
     p = params_mod.load(ROOT / "params.yaml")
     for command in (*STAGES, "run", "bench"):
-        files = stage_files(command, p, {})
-        info = modal_app.stage_function(p, command, files.gpu).info()
+        info = modal_app.stage_function(p, command).info()
         assert info.gpus == ([("A10G", 1)] if command not in ("download", "tokenize") else [])
         assert info.timeout == getattr(p.modal.timeouts, command)
         assert {k: v.name for k, v in info.volumes.items()} == {"/vol": "emergence"}
     other = dataclasses.replace(p, modal=params_mod.ModalParams(
         gpu="H100:2", volume="study-2", timeouts=dataclasses.replace(p.modal.timeouts, pretrain=77)))
-    info = modal_app.stage_function(other, "pretrain", True).info()
+    info = modal_app.stage_function(other, "pretrain").info()
     assert info.gpus == [("H100", 2)] and info.timeout == 77 and info.volumes["/vol"].name == "study-2"
     assert modal_app.stage.info().gpus == [] and modal_app.chain.info().gpus == []  # only per call
 
@@ -199,6 +199,17 @@ def test_stage_table_lists_the_paths_dvc_yaml_lists():
         files = stage_files(name, p, {})
         assert sorted(files.outputs) == sorted(outs), name
         assert sorted(files.inputs) == sorted(data_deps), name
+
+
+def test_bench_sends_back_its_json_and_commands_that_are_no_stage_stay_here(project):
+    from emergence.backends import command_files
+    p = params_mod.load("params.yaml")
+    assert command_files("bench", p, {"json_path": str(project / "out/b.json")}) == StageFiles((), ("out/b.json",))
+    assert command_files("bench", p, {}) == StageFiles((), ())
+    assert command_files("probe", p, {}) == stage_files("probe", p, {})
+    assert stage_files("list-saved", p, {}) is None
+    with pytest.raises(BackendError, match="runs only locally"):
+        command_files("list-saved", p, {})
 
 
 # --- dispatch ------------------------------------------------------------------------------
@@ -277,7 +288,7 @@ def test_modal_dispatch_sends_the_stage_with_its_files(project, monkeypatch):
                                         "data/tokens/tokenizer.json"),
                                 outputs=("models/finetune/tiny-wiki-freeze-true-50",
                                          "metrics/finetune/tiny-wiki-freeze-true-50.json",
-                                         "metrics/finetune/tiny-wiki-freeze-true-50-loss.csv"), gpu=True))]
+                                         "metrics/finetune/tiny-wiki-freeze-true-50-loss.csv")))]
     result = CliRunner().invoke(main, ["--backend", "modal", "run", "--skip-pretrain", "--skip-finetune"])
     command, args, files = sent[-1]
     assert command == "run" and args[-3:] == ["run", "--skip-pretrain", "--skip-finetune"]

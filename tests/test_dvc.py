@@ -3,7 +3,6 @@ changed local mirror re-runs the pipeline from download on."""
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import shutil
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, micro_params
+from project_imports import code_closure
 
 # The module each stage's command hands its work to (cli.py parses flags and calls it; cli.py and
 # backends/ decide only where a stage runs and are not dependencies of its outputs).
@@ -27,49 +27,6 @@ ENTRY = {
     "eval": "emergence.evaluate",
     "probe": "emergence.probe",
 }
-
-
-def _module_file(name: str) -> Path | None:
-    for candidate in (ROOT / (name.replace(".", "/") + ".py"), ROOT / name.replace(".", "/") / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _imports(path: Path) -> set[str]:
-    """Every project module a file imports, at the top or inside a function (lazy imports run too)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-    return {n for n in names if n.split(".")[0] == "emergence" and _module_file(n)}
-
-
-def _holds_code(path: Path) -> bool:
-    """False for a package __init__ that holds only a docstring, imports and dunder names (the
-    version, __all__): no stage code, so not a dependency. Any other file holds code."""
-    if path.name != "__init__.py":
-        return True
-    for node in ast.parse(path.read_text()).body:
-        docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-        dunder = isinstance(node, ast.Assign) and all(
-            isinstance(t, ast.Name) and t.id.startswith("__") for t in node.targets)
-        if not (docstring or dunder or isinstance(node, (ast.Import, ast.ImportFrom))):
-            return True
-    return False
-
-
-def code_closure(module: str) -> set[str]:
-    """Repo-relative paths of `module` and every project module it imports, transitively."""
-    seen, todo = set(), [module]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo += _imports(_module_file(name))
-    return {f.relative_to(ROOT).as_posix() for f in map(_module_file, seen) if _holds_code(f)}
 
 
 def test_every_stage_depends_on_all_the_code_it_imports():

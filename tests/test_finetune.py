@@ -6,6 +6,7 @@ from safetensors.torch import load_file
 
 from conftest import micro_corpus
 from emergence import params as params_mod
+from emergence.layout import EvalPaths, FinetunePaths
 from emergence.data import tokens
 from emergence.data.qa import qasrl_to_examples, read_qasrl
 from emergence.evaluate import evaluate
@@ -34,9 +35,13 @@ def results_only(metrics: dict) -> dict:
     return {k: v for k, v in metrics.items() if k not in ("finetune_seconds", "peak_rss_mb", "resumed_from_step")}
 
 
+def paths(micro, name, resume=None) -> FinetunePaths:
+    return FinetunePaths(tokens=micro / "tokens", pretrained=micro / "pre", qa_train=micro / "raw/qasrl/train.jsonl",
+                         out=micro / name, metrics=micro / f"{name}.json", resume=resume)
+
+
 def run(micro, name, freeze, samples, seed=0):
-    return finetune(micro / "tokens", micro / "pre", micro / "raw/qasrl/train.jsonl", micro / name,
-                    micro / f"{name}.json", freeze, samples, FP, seed)
+    return finetune(paths(micro, name), freeze, samples, FP, seed)
 
 
 def test_frozen_trains_exactly_the_head_and_leaves_every_lm_weight_bitwise_unchanged(micro):
@@ -80,10 +85,9 @@ def test_same_seed_gives_identical_weights_and_metrics(micro):
     # the DVC-cached output is byte-identical, config.json included (no timings in it)
     assert [(micro / d / "config.json").read_bytes() for d in "ab"] == [(micro / "a/config.json").read_bytes()] * 2
     assert (micro / "a/model.safetensors").read_bytes() == (micro / "b/model.safetensors").read_bytes()
-    ea = evaluate(micro / "tokens", micro / "a", micro / "raw/qasrl/validation.jsonl", micro / "ea.json",
-                  micro / "pa.json", FP, EP, 0, "embedded")
-    eb = evaluate(micro / "tokens", micro / "b", micro / "raw/qasrl/validation.jsonl", micro / "eb.json",
-                  micro / "pb.json", FP, EP, 0, "embedded")
+    ea, eb = (evaluate(EvalPaths(tokens=micro / "tokens", finetuned=micro / run,
+                                 qa_validation=micro / "raw/qasrl/validation.jsonl", metrics=micro / f"e{run}.json",
+                                 predictions=micro / f"p{run}.json"), FP, EP, 0, "embedded") for run in "ab")
     assert ea["f1"] == eb["f1"] and ea["exact_match"] == eb["exact_match"]
     assert (micro / "pa.json").read_bytes() == (micro / "pb.json").read_bytes()
 
@@ -113,12 +117,10 @@ def test_an_interrupted_finetune_resumes_to_the_same_weights_and_metrics(micro, 
     resume_dir = micro / f"resume-{freeze}"
     monkeypatch.setattr(ft, "finetune_step", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        finetune(micro / "tokens", micro / "pre", micro / "raw/qasrl/train.jsonl", micro / "r", micro / "r.json",
-                 freeze, 40, FP, 0, resume_dir=resume_dir)
+        finetune(paths(micro, "r", resume_dir), freeze, 40, FP, 0)
     assert json.loads((resume_dir / "latest.json").read_text())["name"] == "step-000000005"
     monkeypatch.setattr(ft, "finetune_step", original)
-    resumed = finetune(micro / "tokens", micro / "pre", micro / "raw/qasrl/train.jsonl", micro / "r",
-                       micro / "r.json", freeze, 40, FP, 0, resume_dir=resume_dir)
+    resumed = finetune(paths(micro, "r", resume_dir), freeze, 40, FP, 0)
     assert resumed.pop("resumed_from_step") == 5 and not resume_dir.exists()
     assert results_only(resumed) == results_only(straight)
     assert (micro / "r/model.safetensors").read_bytes() == (micro / f"straight-{freeze}/model.safetensors").read_bytes()

@@ -10,6 +10,7 @@ from conftest import micro_corpus
 from emergence import params as params_mod
 from emergence.evaluate import evaluate
 from emergence.finetune import finetune
+from emergence.layout import EvalPaths, FinetunePaths, PretrainPaths, ProbePaths
 from emergence.model import GPT, GPTConfig, weights_for_saving
 from emergence.pretrain import pretrain, snapshot_steps
 from emergence.probe import probe
@@ -34,8 +35,8 @@ def test_snapshot_steps_are_zero_then_a_geometric_ladder_to_the_end():
 @pytest.fixture(scope="module")
 def pretrained(tmp_path_factory):
     root = micro_corpus(tmp_path_factory.mktemp("probe"), {"train": 40, "validation": 10})
-    pretrain(root / "tokens", root / "pre", root / "pre.json", "tiny", SIZE, "wiki", PP, seed=3,
-             resume_dir=root / "resume")
+    pretrain(PretrainPaths(tokens=root / "tokens", out=root / "pre", metrics=root / "pre.json", resume=root / "resume"),
+             "tiny", SIZE, "wiki", PP, seed=3)
     return root
 
 
@@ -57,8 +58,10 @@ def test_pretraining_keeps_snapshots_and_step_0_is_the_seeded_init(pretrained):
 @pytest.mark.slow
 def test_probes_cover_every_layer_and_snapshot_and_the_last_layer_is_the_frozen_probe(pretrained):
     root = pretrained
-    m = probe(root / "tokens", root / "pre", root / "raw/qasrl/train.jsonl", root / "raw/qasrl/validation.jsonl",
-              root / "metrics/probe.json", "qasrl", FP, EP, seed=0, device_name="cpu")
+    qa_train, qa_validation = root / "raw/qasrl/train.jsonl", root / "raw/qasrl/validation.jsonl"
+    m = probe(ProbePaths(tokens=root / "tokens", pretrained=root / "pre", qa_train=qa_train,
+                         qa_validation=qa_validation, metrics=root / "metrics/probe.json"),
+              "qasrl", FP, EP, seed=0, device_name="cpu")
     assert list(m["f1_by_layer"]) == ["0", "1", "2"]
     assert list(m["f1_by_tokens_seen"]) == [str(s * 8 * 64) for s in snapshot_steps(40, 4)]
     assert m["random_init_f1"] == m["f1_by_tokens_seen"]["0"]
@@ -71,8 +74,8 @@ def test_probes_cover_every_layer_and_snapshot_and_the_last_layer_is_the_frozen_
     assert (root / "metrics/probe-time.csv").read_text().splitlines()[0] == "step,tokens_seen,f1"
 
     # The probe on the last layer is the frozen finetune stage, step for step: same F1.
-    finetune(root / "tokens", root / "pre", root / "raw/qasrl/train.jsonl", root / "ft", root / "ft.json",
-             True, "all", FP, 0, "cpu")
-    ev = evaluate(root / "tokens", root / "ft", root / "raw/qasrl/validation.jsonl", root / "ev.json",
-                  root / "pred.json", FP, EP, 0, "embedded", "cpu")
+    finetune(FinetunePaths(tokens=root / "tokens", pretrained=root / "pre", qa_train=qa_train, out=root / "ft",
+                           metrics=root / "ft.json"), True, "all", FP, 0, "cpu")
+    ev = evaluate(EvalPaths(tokens=root / "tokens", finetuned=root / "ft", qa_validation=qa_validation,
+                            metrics=root / "ev.json", predictions=root / "pred.json"), FP, EP, 0, "embedded", "cpu")
     assert ev["f1"] == m["frozen_f1"]

@@ -16,11 +16,17 @@ from click.testing import CliRunner
 from conftest import micro_params
 from emergence import params as params_mod
 from emergence.cli import main
+from emergence.layout import PretrainPaths
 from emergence.model import GPT
 from emergence.pretrain import pretrain
 
 EXE = str(Path(sys.executable).parent / "emergence")
 TIMING = {"tokens_per_s", "train_seconds", "peak_rss_mb"}  # measurements of the run, not results
+
+
+def paths(out: Path, metrics: Path, resume: Path | None = None) -> PretrainPaths:
+    """Pretraining paths in a prepared project (the working directory), outputs wherever a test wants them."""
+    return PretrainPaths(tokens=Path("data/tokens"), out=out, metrics=metrics, resume=resume)
 
 
 def prepared(directory: Path, **tiny) -> Path:
@@ -97,14 +103,14 @@ def test_a_stale_resume_checkpoint_from_other_params_is_ignored(tmp_path, monkey
 
     monkeypatch.setattr(GPT, "forward", poisoned)
     with pytest.raises(FloatingPointError, match=r"loss became nan at step \d+"):
-        pretrain(Path("data/tokens"), d / "out", d / "m.json", "tiny", size, "wiki", pp, 0, resume_dir=resume_dir)
+        pretrain(paths(d / "out", d / "m.json", resume_dir), "tiny", size, "wiki", pp, 0)
     assert json.loads((resume_dir / "latest.json").read_text())["name"] == "step-000000010"
     assert not (d / "out").exists() and not (d / "m.json").exists(), "nothing half-done is left as output"
     monkeypatch.setattr(GPT, "forward", original)
     # ... a different seed must not pick that checkpoint up.
-    metrics = pretrain(Path("data/tokens"), d / "out", d / "m.json", "tiny", size, "wiki", pp, 1, resume_dir=resume_dir)
+    metrics = pretrain(paths(d / "out", d / "m.json", resume_dir), "tiny", size, "wiki", pp, 1)
     assert metrics["resumed_from_step"] == 0
-    metrics = pretrain(Path("data/tokens"), d / "out2", d / "m2.json", "tiny", size, "wiki", pp, 0, resume_dir=d / ".resume/y")
+    metrics = pretrain(paths(d / "out2", d / "m2.json", d / ".resume/y"), "tiny", size, "wiki", pp, 0)
     assert metrics["resumed_from_step"] == 0
 
 
@@ -149,6 +155,6 @@ def test_compile_param_trains_through_the_compiled_module(tmp_path, monkeypatch)
         return compiled[-1]
 
     monkeypatch.setattr(torch, "compile", fake_compile)
-    pretrain(Path("data/tokens"), d / "out", d / "m.json", "tiny", p.sizes["tiny"], "wiki", pp, 0)
+    pretrain(paths(d / "out", d / "m.json"), "tiny", p.sizes["tiny"], "wiki", pp, 0)
     assert len(compiled) == 1 and compiled[0].calls == 12 + p.pretrain.eval_batches * 1
     assert (d / "out/model.safetensors").exists()

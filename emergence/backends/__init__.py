@@ -7,79 +7,30 @@ the Modal function, and its outputs land in this workspace, where DVC hashes the
 stage had run here. dvc.yaml does not change.
 
 Nothing here imports docker or modal code until a stage is sent there, and the training core
-never imports this package.
+never imports this package. Which files a stage reads and writes is emergence.layout's table.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from emergence.errors import UserError
+from emergence import layout
+from emergence.errors import BackendError
+from emergence.layout import StageFiles
 from emergence.params import Params
 
 
-class BackendError(UserError):
-    """A stage could not be run on the chosen backend (no engine, no token, remote failure)."""
-
-
-@dataclass(frozen=True)
-class StageFiles:
-    """What a subcommand reads and writes, relative to the project root (for the Volume sync)."""
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    gpu: bool  # whether it is worth a GPU on Modal
-
-
-def stage_files(command: str, p: Params, flags: dict) -> StageFiles:
-    """The one table of every stage's inputs and outputs; dvc.yaml lists the same paths
-    (tests/test_backends.py checks that). `p` already carries the command's flag overrides."""
-    from emergence.cli import (
-        METRICS,
-        MODELS,
-        RAW,
-        SOURCE_FINGERPRINT,
-        TOKENS,
-        finetune_name,
-        pretrain_dir,
-        pretrain_metrics,
-    )
-
-    def with_curves(metrics: Path, *curves: str) -> list[Path]:
-        return [metrics, *(metrics.with_name(metrics.stem + c) for c in curves)]
-
-    lm = pretrain_dir(p.model, p.pretrain_data)
-    pretrained = [lm, *with_curves(pretrain_metrics(p.model, p.pretrain_data), "-loss.csv", "-val.csv")]
-    run = finetune_name(p)
-    finetuned = [MODELS / "finetune" / run, *with_curves(METRICS / "finetune" / f"{run}.json", "-loss.csv")]
-    tokenizer = TOKENS / "tokenizer.json"
-    qa_train, qa_validation = RAW / p.task / "train.jsonl", RAW / p.task / "validation.jsonl"
-    probed = with_curves(METRICS / "probe.json", "-layers.csv", "-time.csv")
-    table: dict[str, tuple[list, list, bool]] = {
-        "fingerprint": ([], [SOURCE_FINGERPRINT], False),
-        "download": ([SOURCE_FINGERPRINT], [RAW], False),
-        "tokenize": ([RAW / "wiki", RAW / "nq", qa_train], [TOKENS], False),
-        "pretrain": ([TOKENS], pretrained, True),
-        "finetune": ([lm, qa_train, tokenizer], finetuned, True),
-        "eval": ([MODELS / "finetune" / run, qa_train, qa_validation, tokenizer],
-                 [METRICS / "eval.json", METRICS / "predictions.json"], True),
-        "probe": ([lm, qa_train, qa_validation, tokenizer], probed, True),
-    }
-    if command == "run":  # the whole chain: reuses data/ (and the LM with --skip-pretrain) when present
-        reused = [path for path in (RAW, TOKENS) if path.exists()] + ([lm] if flags.get("skip_pretrain") else [])
-        produced = [RAW, TOKENS] + ([] if flags.get("skip_pretrain") else pretrained)
-        if not flags.get("skip_finetune"):
-            produced += finetuned + [METRICS / "eval.json", METRICS / "predictions.json"]
-        if flags.get("with_probe"):
-            produced += probed
-        table["run"] = (reused, produced, True)
+def command_files(command: str, p: Params, flags: dict) -> StageFiles:
+    """What `emergence <command>` reads and writes, for the Volume sync: a stage's (or `run`'s) row
+    of layout's table, or for `bench` the --json file it was given."""
     if command == "bench":
-        table["bench"] = ([], [project_path(flags["json_path"])] if flags.get("json_path") else [], True)
-    if command not in table:
+        return StageFiles((), (str(project_path(flags["json_path"])),) if flags.get("json_path") else ())
+    files = layout.stage_files(command, p, flags)
+    if files is None:
         raise BackendError(f"`emergence {command}` runs only locally (use --backend local)")
-    inputs, outputs, gpu = table[command]
-    return StageFiles(tuple(map(str, inputs)), tuple(map(str, outputs)), gpu)
+    return files
 
 
 def project_path(path: str | Path) -> Path:
@@ -116,7 +67,7 @@ def run_elsewhere(p: Params, command: str, flags: dict, argv: list[str], params_
         from emergence.backends.docker import run_in_docker
         return run_in_docker(p.docker.image, args, Path.cwd().absolute())
     if p.backend == "modal":
-        files = stage_files(command, p, flags)
+        files = command_files(command, p, flags)
         files = replace(files, inputs=(str(project_path(params_path)), *files.inputs))
         from emergence.backends.modal_app import run_stage
         return run_stage(p, command, args, files)

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from emergence.backends import BackendError
+from emergence.errors import BackendError
 
 ENGINE_TIMEOUT_S = 10
 

@@ -39,14 +39,17 @@ from modal.exception import NotFoundError
 from rich.console import Console
 
 from emergence import params as params_mod
-from emergence.backends import BackendError, StageFiles
+from emergence.errors import BackendError
 from emergence.files import sha256_file
+from emergence.layout import StageFiles
+from emergence.run_flags import check_chain_args
 
 VOLUME_MOUNT = "/vol"    # where the functions see the Volume
 BLOBS = "blobs"          # the DVC way: content-addressed files
 WORKSPACE = "workspace"  # the study script's way: a project directory (data/, models/, metrics/)
 TAIL_LINES = 15          # of a failed remote stage's log, shown here
 BASE_TIMEOUT = 300       # a function's own; each call sets the stage's timeout from params
+CPU_STAGES = ("fingerprint", "download", "tokenize")  # no model to train or score: no GPU worth paying for
 
 console = Console(stderr=True)
 
@@ -145,9 +148,10 @@ def chain(args: list[str], params_text: str, volume_name: str) -> dict:
 
 # --- here: the DVC way ---------------------------------------------------------------------
 
-def stage_function(p: params_mod.Params, command: str, gpu: bool) -> modal.Function:
-    """`stage` with this command's GPU, timeout and the Volume from params."""
-    return stage.with_options(gpu=p.modal.gpu if gpu else None, timeout=getattr(p.modal.timeouts, command),
+def stage_function(p: params_mod.Params, command: str) -> modal.Function:
+    """`stage` with this command's GPU (none for the CPU stages), timeout and the Volume from params."""
+    return stage.with_options(gpu=None if command in CPU_STAGES else p.modal.gpu,
+                              timeout=getattr(p.modal.timeouts, command),
                               volumes={VOLUME_MOUNT: volume_handle(p.modal.volume)})
 
 
@@ -225,7 +229,7 @@ def run_stage(p: params_mod.Params, command: str, args: list[str], files: StageF
     """The DVC way, for one stage: sync inputs up, run, sync outputs back. Returns 0 or raises."""
     digests = hash_inputs(files.inputs)
     vol = volume_handle(p.modal.volume)
-    fn = stage_function(p, command, files.gpu)
+    fn = stage_function(p, command)
     console.print(f"modal: starting app {app.name!r} (the image builds on first use) for `emergence {command}`",
                   highlight=False)
     try:
@@ -246,7 +250,6 @@ def run_stage(p: params_mod.Params, command: str, args: list[str], files: StageF
 def script_args(argv: list[str]) -> tuple[str, list[str], bool]:
     """`modal run` arguments -> (params file, the `emergence` subcommand and its flags, GPU
     wanted). Checks the flags with `emergence run`'s own parser."""
-    from emergence.cli import run as run_command
     argv = list(argv)
     params_path = "params.yaml"
     if "--params" in argv:
@@ -255,9 +258,7 @@ def script_args(argv: list[str]) -> tuple[str, list[str], bool]:
         del argv[i:i + 2]
     if argv == ["--list-saved"]:
         return params_path, ["list-saved"], False
-    with run_command.make_context("run", list(argv)) as ctx:
-        if ctx.params["finetune_samples"] is not None:
-            params_mod.parse_samples(ctx.params["finetune_samples"])
+    check_chain_args(argv)
     return params_path, ["run", *argv], True
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from emergence import layout
 from emergence.data.world import generate_world
 from emergence.files import write_json, write_jsonl
 from emergence.params import Params
@@ -33,9 +34,9 @@ def write_raw(world: dict[str, dict[str, list[dict]]], raw_dir: Path, manifest: 
     counts = {}
     for corpus in CORPORA:
         for split, records in world[corpus].items():
-            counts[f"{corpus}/{split}"] = write_jsonl(Path(raw_dir) / corpus / f"{split}.jsonl", records)
+            counts[f"{corpus}/{split}"] = write_jsonl(layout.raw_file(raw_dir, corpus, split), records)
     manifest = {**manifest, "records": counts}
-    write_json(Path(raw_dir) / "manifest.json", manifest)
+    write_json(Path(raw_dir) / layout.MANIFEST, manifest)
     return manifest
 
 

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import numpy as np
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 
+from emergence import layout
 from emergence.errors import CorruptInput, MissingInput
 from emergence.files import atomic_path, write_json
 
@@ -128,21 +129,21 @@ def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
     task's QA training questions as `qa/train.bin` (the validation questions never enter
     pretraining text); returns the meta written."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    inputs = [raw_dir / c / f"{s}.jsonl" for c in CORPORA for s in ("train", "validation")]
-    for path in inputs + [raw_dir / task / "train.jsonl"]:   # every input checked before anything is written
+    inputs = [layout.raw_file(raw_dir, c, s) for c in CORPORA for s in ("train", "validation")]
+    for path in inputs + [layout.raw_file(raw_dir, task, "train")]:   # every input checked before anything is written
         if not path.exists():
             raise MissingInput(f"{path}: not found (run `emergence download`)")
-    texts = iter_texts(raw_dir / "wiki" / "train.jsonl", "wiki", train_sample_mb)
+    texts = iter_texts(layout.raw_file(raw_dir, "wiki", "train"), "wiki", train_sample_mb)
     tok = train_tokenizer(texts, vocab_size, min_frequency)
-    with atomic_path(out_dir / "tokenizer.json") as tmp:
+    with atomic_path(out_dir / layout.TOKENIZER) as tmp:
         tok.save(str(tmp))
     counts = {}
     for corpus in CORPORA:
         for split in ("train", "validation"):
-            src = raw_dir / corpus / f"{split}.jsonl"
-            counts[f"{corpus}/{split}"] = encode_split(tok, src, corpus, out_dir / corpus / f"{split}.bin", progress)
-    counts[f"{QA_CORPUS}/train"] = encode_split(tok, raw_dir / task / "train.jsonl", task,
-                                                out_dir / QA_CORPUS / "train.bin", progress)
+            counts[f"{corpus}/{split}"] = encode_split(tok, layout.raw_file(raw_dir, corpus, split), corpus,
+                                                       layout.token_file(out_dir, corpus, split), progress)
+    counts[f"{QA_CORPUS}/train"] = encode_split(tok, layout.raw_file(raw_dir, task, "train"), task,
+                                                layout.token_file(out_dir, QA_CORPUS, "train"), progress)
     meta = {
         "vocab_size": tok.get_vocab_size(),
         "dtype": token_dtype(tok.get_vocab_size()).name,
@@ -150,12 +151,12 @@ def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
         "tokens": counts,
         "qa_task": task,
     }
-    write_json(out_dir / "meta.json", meta)
+    write_json(out_dir / layout.TOKENS_META, meta)
     return meta
 
 
 def load_tokenizer(tokens_dir: Path) -> Tokenizer:
-    path = Path(tokens_dir) / "tokenizer.json"
+    path = Path(tokens_dir) / layout.TOKENIZER
     if not path.exists():
         raise MissingInput(f"{path}: not found (run `emergence tokenize`)")
     return Tokenizer.from_file(str(path))
