@@ -37,6 +37,7 @@ TOKENS = Path("data/tokens")
 MODELS = Path("models")
 METRICS = Path("metrics")
 RESUME = Path(".resume")
+PARAMS = Path("params.yaml")      # the default params file
 PRETRAINED = MODELS / "pretrain"  # one folder a pretrained LM
 FINETUNED = MODELS / "finetune"   # one folder a finetuned span-QA model
 
