@@ -336,7 +336,7 @@ def bench_finetune(params: Params, device: torch.device, repeats: int, warmup: i
     pad, sep = SPECIAL_TOKENS.index(PAD), SPECIAL_TOKENS.index(SEP)
     length = min(FINETUNE_LENGTH, shape.size.context)
     windows = synthetic_windows(8 * fp.batch_size, length, shape.vocab_size, sep, params.seed)
-    full = collate(windows, pad)
+    collated = collate(windows, pad)
     rng = np.random.default_rng(params.seed)
     results = {}
     for freeze in (False, True):
@@ -350,7 +350,7 @@ def bench_finetune(params: Params, device: torch.device, repeats: int, warmup: i
 
         def step(cache=None):
             idx = torch.from_numpy(rng.choice(len(windows), size=fp.batch_size, replace=False))
-            finetune_step(model, optimizer, full, idx, lr, freeze, device, cache)
+            finetune_step(model, optimizer, collated, idx, lr, freeze, device, cache)
 
         timing = time_calls(step, device, repeats, warmup, min_repeat_s)
         result = _rate(fp.batch_size, timing, "examples_per_s")
@@ -358,7 +358,7 @@ def bench_finetune(params: Params, device: torch.device, repeats: int, warmup: i
                        "trainable_params": sum(p.numel() for p in model.parameters() if p.requires_grad)})
         if freeze:
             with torch.no_grad(), autocast(device):
-                cache = model.lm.hidden_states(full["ids"].to(device)).float().cpu()
+                cache = model.lm.hidden_states(collated["ids"].to(device)).float().cpu()
             cached = time_calls(lambda: step(cache), device, repeats, warmup, min_repeat_s)
             result["cached_examples_per_s"] = round(fp.batch_size / cached.median(), 2)
         results["finetune_frozen" if freeze else "finetune_full"] = result

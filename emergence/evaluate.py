@@ -86,7 +86,7 @@ def probe_training_set(task: str, qa_train: Path, tok, fp: FinetuneParams, seed:
     train_examples, _ = read_examples(task, qa_train)
     windows = make_windows(few_shot_subset(train_examples, "all", seed), tok, fp.max_length, fp.doc_stride,
                            labelled_only=True)
-    return {"windows": windows, "full": collate(windows, pad_id(tok))}
+    return {"windows": windows, "collated": collate(windows, pad_id(tok))}
 
 
 def linear_probe_f1(lm: GPT, layer: int | None, train: dict, val_examples: list, tok, fp: FinetuneParams,
@@ -95,18 +95,18 @@ def linear_probe_f1(lm: GPT, layer: int | None, train: dict, val_examples: list,
     batch order and schedule) on `layer` of `lm` (None: the last) and return its validation F1.
     `train` is `probe_training_set`'s windows and collated tensors. Serves the probe stage's
     controls and, in eval, the positive control on a fully finetuned LM."""
-    windows, full = train["windows"], train["full"]
+    windows, collated = train["windows"], train["collated"]
     torch.manual_seed(seed)  # the head's initialisation, as in finetune()
     model = SpanQA(lm, layer).to(device)
     freeze_lm(model)
     model.train(False)
-    cache = frozen_features(model, windows, full, pad_id(tok), device)
+    cache = frozen_features(model, windows, collated, pad_id(tok), device)
     batch_size, steps = schedule(len(windows), fp)
     optimizer = torch.optim.AdamW(model.head.parameters(), lr=fp.lr_frozen, weight_decay=0.0)
     batches = ShuffledRows(len(windows), batch_size, seed)
 
     def step(i: int) -> torch.Tensor:
-        return finetune_step(model, optimizer, full, batches.next(), head_lr(fp.lr_frozen, i, steps, fp.warmup_steps),
+        return finetune_step(model, optimizer, collated, batches.next(), head_lr(fp.lr_frozen, i, steps, fp.warmup_steps),
                              True, device, cache)
 
     TrainLoop(steps, step, device, what="linear-probe", fix="lower finetune.lr_frozen").run()

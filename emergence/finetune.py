@@ -177,8 +177,8 @@ def finetune(paths: layout.FinetunePaths, freeze: bool, samples: int | str, fp: 
 
     batch_size, steps = schedule(len(windows), fp)
     pad = pad_id(tok)
-    full = collate(windows, pad)
-    cache = frozen_features(model, windows, full, pad, device) if freeze else None
+    collated = collate(windows, pad)
+    cache = frozen_features(model, windows, collated, pad, device) if freeze else None
 
     batches = ShuffledRows(len(windows), batch_size, seed)
     fingerprint = {"finetune": dataclasses.asdict(fp), "seed": seed, "samples": samples, "freeze": freeze,
@@ -186,7 +186,7 @@ def finetune(paths: layout.FinetunePaths, freeze: bool, samples: int | str, fp: 
                    "pretrained": sha256_file(Path(pretrain_dir) / "model.safetensors")}
 
     def step(i: int) -> torch.Tensor:
-        return finetune_step(model, optimizer, full, batches.next(), head_lr(lr, i, steps, fp.warmup_steps),
+        return finetune_step(model, optimizer, collated, batches.next(), head_lr(lr, i, steps, fp.warmup_steps),
                              freeze, device, cache)
 
     loop = TrainLoop(steps, step, device, what="finetuning", fix=f"lower finetune.lr_{mode}",
@@ -238,10 +238,10 @@ def finetune(paths: layout.FinetunePaths, freeze: bool, samples: int | str, fp: 
 
 
 @torch.no_grad()
-def frozen_features(model: SpanQA, windows, full: dict, pad: int, device: torch.device) -> torch.Tensor | None:
+def frozen_features(model: SpanQA, windows, collated: dict, pad: int, device: torch.device) -> torch.Tensor | None:
     """The frozen head's input features for every window, or None when they would not fit in
     FEATURE_CACHE_BYTES (then each step runs the frozen LM on its batch)."""
-    if len(windows) * full["ids"].shape[1] * model.lm.cfg.d_model * 4 > FEATURE_CACHE_BYTES:
+    if len(windows) * collated["ids"].shape[1] * model.lm.cfg.d_model * 4 > FEATURE_CACHE_BYTES:
         return None
     return lm_features(model, windows, pad, device)
 

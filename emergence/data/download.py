@@ -27,12 +27,12 @@ from emergence.data.world import generate_world
 from emergence.files import write_json, write_jsonl
 from emergence.params import Params
 
-CORPORA = ("wiki", "nq", "qasrl", "squad")
+RAW_CORPORA = ("wiki", "nq", "qasrl", "squad")
 
 
 def write_raw(world: dict[str, dict[str, list[dict]]], raw_dir: Path, manifest: dict) -> dict:
     counts = {}
-    for corpus in CORPORA:
+    for corpus in RAW_CORPORA:
         for split, records in world[corpus].items():
             counts[f"{corpus}/{split}"] = write_jsonl(layout.raw_file(raw_dir, corpus, split), records)
     manifest = {**manifest, "records": counts}

@@ -312,7 +312,7 @@ def squad_from_qasrl(records: list[dict], per_paragraph: int = SENTENCES_PER_PAR
 
 # --- one entry point for both tasks -----------------------------------------------------------
 
-TASKS = {"qasrl": (validate_qasrl_record, qasrl_to_examples),
+READERS = {"qasrl": (validate_qasrl_record, qasrl_to_examples),
          "squad": (validate_squad_record, squad_to_examples)}
 
 
@@ -343,5 +343,5 @@ def read_records(path: str | Path, validate_record) -> list[dict]:
 
 def read_examples(task: str, path: str | Path) -> tuple[list[QAExample], dict]:
     """The examples and stats of one split of `task` (qasrl | squad), validated."""
-    validate_record, to_examples = TASKS[task]
+    validate_record, to_examples = READERS[task]
     return to_examples(read_records(path, validate_record))

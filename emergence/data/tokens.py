@@ -23,7 +23,7 @@ EOT = "<|endoftext|>"
 PAD = "<|pad|>"
 SEP = "<|sep|>"  # between question and context in QA inputs
 SPECIAL_TOKENS = (EOT, PAD, SEP)
-CORPORA = ("wiki", "nq")  # encoded whole, train and validation
+ENCODED = ("wiki", "nq")  # encoded whole, train and validation
 QA_CORPUS = "qa"          # the QA task's training questions as text, train only (the positive control)
 ENCODE_BATCH = 512  # documents per encode_batch call: the Rust side splits them over all cores
 
@@ -129,7 +129,7 @@ def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
     task's QA training questions as `qa/train.bin` (the validation questions never enter
     pretraining text); returns the meta written."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    inputs = [layout.raw_file(raw_dir, c, s) for c in CORPORA for s in ("train", "validation")]
+    inputs = [layout.raw_file(raw_dir, c, s) for c in ENCODED for s in ("train", "validation")]
     for path in inputs + [layout.raw_file(raw_dir, task, "train")]:   # every input checked before anything is written
         if not path.exists():
             raise MissingInput(f"{path}: not found (run `emergence download`)")
@@ -138,7 +138,7 @@ def tokenize(raw_dir: Path, out_dir: Path, vocab_size: int, min_frequency: int,
     with atomic_path(out_dir / layout.TOKENIZER) as tmp:
         tok.save(str(tmp))
     counts = {}
-    for corpus in CORPORA:
+    for corpus in ENCODED:
         for split in ("train", "validation"):
             counts[f"{corpus}/{split}"] = encode_split(tok, layout.raw_file(raw_dir, corpus, split), corpus,
                                                        layout.token_file(out_dir, corpus, split), progress)
