@@ -101,15 +101,21 @@ def breakdown(per_question_f1: dict[str, float], words: dict[str, str]) -> dict[
     score(...)["per_question"].items()}``); ``words`` maps every id to its
     class (``QAExample.question_word``). Raises ValueError on an id without a class.
     """
+    sums, counts = _sums_by_group(per_question_f1, words, "question word")
+    return {w: {"f1": 100.0 * sums[w] / counts[w], "count": counts[w]} for w in sorted(counts)}
+
+
+def _sums_by_group(values: dict[str, float], groups: dict[str, str], what: str) -> tuple[dict, dict]:
+    """Per group: the sum of the values and their count. Raises ValueError on an id without a group."""
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
-    for qid, value in per_question_f1.items():
-        if qid not in words:
-            raise ValueError(f"question {qid!r} has no question word")
-        w = words[qid]
-        sums[w] = sums.get(w, 0.0) + value
-        counts[w] = counts.get(w, 0) + 1
-    return {w: {"f1": 100.0 * sums[w] / counts[w], "count": counts[w]} for w in sorted(counts)}
+    for qid, value in values.items():
+        if qid not in groups:
+            raise ValueError(f"question {qid!r} has no {what}")
+        g = groups[qid]
+        sums[g] = sums.get(g, 0.0) + value
+        counts[g] = counts.get(g, 0) + 1
+    return sums, counts
 
 
 # --------------------------------------------------------------------------- span decoding
@@ -1115,14 +1121,7 @@ def question_bootstrap(per_question_f1: dict[str, float], clusters: dict[str, st
         raise ValueError("no questions to bootstrap")
     if not 0 < level < 1 or n_resamples < 1:
         raise ValueError("level must be in (0, 1) and n_resamples >= 1")
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for qid, value in per_question_f1.items():
-        if qid not in clusters:
-            raise ValueError(f"question {qid!r} has no cluster")
-        c = clusters[qid]
-        sums[c] = sums.get(c, 0.0) + value
-        counts[c] = counts.get(c, 0) + 1
+    sums, counts = _sums_by_group(per_question_f1, clusters, "cluster")
     names = sorted(sums)  # a fixed order, so the draws do not depend on dict order
     s = np.array([sums[c] for c in names])
     n = np.array([counts[c] for c in names], dtype=float)
