@@ -10,7 +10,7 @@ import json
 import socket
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -247,10 +247,8 @@ def _assert_hub_message(msg: str, repo_id: str = "Salesforce/wikitext") -> None:
 
 def test_hub_unreachable_endpoint_fails_fast(tmp_path):
     # HF_ENDPOINT is the closed local port (sandbox): the real check runs and is refused.
-    t0 = time.monotonic()
     with pytest.raises(SourceError) as e:
         load_world("hub", str(tmp_path), timeout_s=5.0, cache_dir=tmp_path / "cache")
-    assert time.monotonic() - t0 < 10
     _assert_hub_message(str(e.value))
     assert "127.0.0.1:9" in str(e.value)
 
@@ -266,25 +264,28 @@ def test_hub_check_honours_endpoint(monkeypatch):
 
 
 def test_hub_hanging_connection_is_bounded_by_timeout(monkeypatch):
+    # The connection answers only when the test releases it, so the message can name the
+    # timeout only if the check stopped waiting at timeout_s (no clock in the assertion).
+    release = threading.Event()
+
     def hang(address, timeout=None, *args, **kwargs):
-        time.sleep(2.0)   # longer than timeout_s; the daemon thread is left behind
+        release.wait()
         raise OSError("late")
 
     monkeypatch.setattr(socket, "create_connection", hang)
-    t0 = time.monotonic()
-    with pytest.raises(SourceError, match="no answer in 0.3 s"):
-        load_world("hub", None, timeout_s=0.3)
-    assert time.monotonic() - t0 < 1.5
+    try:
+        with pytest.raises(SourceError, match="no answer in 0.3 s"):
+            load_world("hub", None, timeout_s=0.3)
+    finally:
+        release.set()
 
 
 @pytest.mark.parametrize("var", ["HF_DATASETS_OFFLINE", "HF_HUB_OFFLINE"])
 def test_hub_offline_mode_fails_at_once_without_network(monkeypatch, tmp_path, var):
     attempts = _no_network(monkeypatch)
     monkeypatch.setenv(var, "1")
-    t0 = time.monotonic()
     with pytest.raises(SourceError) as e:
         load_world("hub", None, cache_dir=tmp_path / "cache")
-    assert time.monotonic() - t0 < 10
     assert attempts == []          # no reachability check, and datasets stayed offline
     _assert_hub_message(str(e.value))
     assert "offline" in str(e.value)
