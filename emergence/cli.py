@@ -218,7 +218,7 @@ def do_pretrain(p: params_mod.Params) -> dict:
     size, data = p.model, p.pretrain_data
     with progress_bars() as bars:
         metrics = run_pretrain(layout.pretrain_paths(size, data), size, p.size(size), data, p.pretrain, p.seed, bars,
-                               source=p.source)
+                               source=p.source, tokens=p.pretrain_tokens)
     show(f"pretrain {layout.pretrain_name(size, data)}", without_resume_note(metrics, "pretrain"))
     return metrics
 
@@ -271,7 +271,7 @@ def do_probe(p: params_mod.Params) -> dict:
     from emergence.probe import probe as run_probe
     with progress_bars() as bars:
         metrics = run_probe(layout.probe_paths(p.model, p.pretrain_data, p.task), p.task, p.finetune, p.eval,
-                            p.seed, p.pretrain.device, bars)
+                            p.probe, p.seed, p.pretrain.device, bars)
     show(f"probe {layout.pretrain_name(p.model, p.pretrain_data)}",
          {k: v for k, v in metrics.items() if not isinstance(v, dict)})
     table = Table(title="frozen-probe F1 by layer (0 = embeddings) and by tokens seen (0 = random init)")
@@ -492,26 +492,40 @@ def parse_seeds(value: str) -> tuple[int, ...]:
 @click.option("--data", callback=comma_list(PRETRAIN_DATA), help="Comma-separated pretraining data (default: both).")
 @click.option("--modes", callback=comma_list(("full", "frozen")), help="full,frozen (default: both).")
 @click.option("--few-shot", type=click.Choice(SIZES), help="Instead: the few-shot curve (10, 50, 100, 500, all) of this size.")
+@click.option("--budgets", help="Instead: the budget axis, every --sizes × --data × --modes on all questions "
+              "pretrained on each of these token counts (e.g. 1M,3M,10M).")
 @click.option("--seeds", "seeds_text", help="Comma-separated seeds (default: `seeds` in params).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A params.yaml value for every experiment of the grid (repeatable), e.g. embedded.documents.train=20000.")
 @click.option("--queue", is_flag=True, help="Queue the experiments with DVC instead of only printing the commands.")
 @click.pass_context
 @user_errors
-def grid(ctx, sizes, data, modes, few_shot, seeds_text, queue):
+def grid(ctx, sizes, data, modes, few_shot, budgets, seeds_text, settings, queue):
     """Print (or --queue) the study's experiments as `dvc exp run --queue` commands, one per line.
 
     The study's 18: 4 sizes × wiki/wiki+nq × full/frozen on all questions, plus B-WN-F-100 and
-    B-WN-Z-100; each once per seed, named <ID>-s<seed>.
+    B-WN-Z-100; each once per seed, named <ID>-s<seed>. With --budgets, the budget axis instead
+    (IDs end in the budget: T-W-Z-ALL-10M-s0).
     """
     import shlex
     import subprocess
 
-    from emergence.grid import few_shot_grid, queue_command, study_grid
+    from emergence.grid import budget_grid, few_shot_grid, queue_command, study_grid
     p = load_params(ctx)
     seeds = parse_seeds(seeds_text) if seeds_text else p.seeds
-    exps = (few_shot_grid(few_shot, data, modes, seeds) if few_shot else study_grid(sizes, data, modes, seeds))
+    if few_shot and budgets:
+        raise click.UsageError("--few-shot and --budgets are two different grids: give one")
+    if budgets:
+        counts = [params_mod.parse_tokens(b) for b in budgets.split(",") if b.strip()]
+        exps = [e for size in sizes for e in budget_grid(size, counts, data, modes, seeds)]
+    elif few_shot:
+        exps = few_shot_grid(few_shot, data, modes, seeds)
+    else:
+        exps = study_grid(sizes, data, modes, seeds)
+    params_mod.load(ctx.obj["params"], settings=settings)  # a bad --set stops here, exit 2
     failed = []
     for exp in exps:
-        cmd = queue_command(exp)
+        cmd = queue_command(exp, settings)
         click.echo(shlex.join(cmd))
         if queue:
             try:

@@ -29,7 +29,7 @@ from emergence.finetune import (
     load_qa_model,
     schedule,
 )
-from emergence.model import GPT, SpanQA
+from emergence.model import GPT, QuestionAwareSpanQA, SpanQA
 from emergence.params import EvalParams, FinetuneParams
 from emergence.train_loop import TrainLoop
 from emergence.windows import collate, length_sorted_batches, make_windows, pad_id
@@ -47,8 +47,9 @@ def predict(model, examples, tok, fp: FinetuneParams, ep: EvalParams, device) ->
     pad = pad_id(tok)
     for rows in length_sorted_batches(windows, EVAL_BATCH):
         chunk = [windows[i] for i in rows]
+        batch = collate(chunk, pad)
         with autocast(device):
-            start, end = model(collate(chunk, pad)["ids"].to(device))
+            start, end = model(batch["ids"].to(device), batch["sep"].to(device))
         start, end = start.float().cpu().numpy(), end.float().cpu().numpy()
         for row, w in enumerate(chunk):
             n = len(w.ids)
@@ -60,10 +61,21 @@ def predict(model, examples, tok, fp: FinetuneParams, ep: EvalParams, device) ->
     return predictions
 
 
-def score_run(predictions: dict[str, str], examples, seed: int | None = None) -> dict:
+def verb_groups(examples, train_predicates: set[str]) -> dict[str, str] | None:
+    """Each question's group, "seen" or "unseen": whether QA training had a question about its
+    predicate (the lemma where the data gives one, else the word form). None when the task has
+    no predicates (SQuAD)."""
+    if not any(ex.predicate for ex in examples):
+        return None
+    return {ex.id: "seen" if ex.predicate in train_predicates else "unseen" for ex in examples}
+
+
+def score_run(predictions: dict[str, str], examples, seed: int | None = None,
+              verbs: dict[str, str] | None = None) -> dict:
     """F1/EM, the per-question-word breakdown and, given a seed, the bootstrap interval of
     the F1 over questions clustered by context (questions about one sentence or paragraph
-    are not independent)."""
+    are not independent). Given `verbs` (verb_groups), also the F1 on questions about verbs
+    QA training saw and did not see, with the unseen group's own interval."""
     golds = {ex.id: list(ex.answers) for ex in examples}
     result = scoring.score(predictions, golds)
     per_f1 = {q: f for q, (_, f) in result["per_question"].items()}
@@ -75,9 +87,18 @@ def score_run(predictions: dict[str, str], examples, seed: int | None = None) ->
         "f1_by_question_word": {w: round(v["f1"], 3) for w, v in by_word.items()},
         "count_by_question_word": {w: v["count"] for w, v in by_word.items()},
     }
+    contexts = {ex.id: ex.context for ex in examples}
     if seed is not None and per_f1:
-        lo, hi = scoring.question_bootstrap(per_f1, {ex.id: ex.context for ex in examples}, seed=seed)
+        lo, hi = scoring.question_bootstrap(per_f1, contexts, seed=seed)
         run["f1_questions_lo"], run["f1_questions_hi"] = round(lo, 3), round(hi, 3)
+    if verbs is not None:
+        by_verb = scoring.breakdown(per_f1, verbs)
+        run["f1_by_verb"] = {g: round(v["f1"], 3) for g, v in by_verb.items()}
+        run["count_by_verb"] = {g: v["count"] for g, v in by_verb.items()}
+        unseen = {q: f for q, f in per_f1.items() if verbs[q] == "unseen"}
+        if seed is not None and unseen:
+            lo, hi = scoring.question_bootstrap(unseen, contexts, seed=seed)
+            run["f1_unseen_verbs_lo"], run["f1_unseen_verbs_hi"] = round(lo, 3), round(hi, 3)
     return run
 
 
@@ -89,28 +110,36 @@ def probe_training_set(task: str, qa_train: Path, tok, fp: FinetuneParams, seed:
     return {"windows": windows, "collated": collate(windows, pad_id(tok))}
 
 
-def linear_probe_f1(lm: GPT, layer: int | None, train: dict, val_examples: list, tok, fp: FinetuneParams,
-             ep: EvalParams, seed: int, device: torch.device) -> float:
-    """Train the frozen linear probe (finetune.py's frozen mode: same seed, head initialisation,
-    batch order and schedule) on `layer` of `lm` (None: the last) and return its validation F1.
-    `train` is `probe_training_set`'s windows and collated tensors. Serves the probe stage's
-    controls and, in eval, the positive control on a fully finetuned LM."""
+PROBE_HEADS = {"linear": SpanQA, "question-aware": QuestionAwareSpanQA}
+
+
+def frozen_probe(lm: GPT, layer: int | None, train: dict, val_examples: list, tok, fp: FinetuneParams,
+                 ep: EvalParams, seed: int, device: torch.device, head: str = "linear",
+                 verbs: dict[str, str] | None = None) -> dict:
+    """Train a span head on the frozen `layer` of `lm` (None: the last) with finetune.py's frozen
+    mode (same seed, head initialisation, batch order, schedule and learning rate) and return its
+    validation score_run (F1, EM, per-verb-group F1 given `verbs`). `head` is "linear" (the
+    frozen probe) or "question-aware" (QuestionAwareSpanQA). `train` is probe_training_set's
+    windows and collated tensors. Serves the probe stage's controls and, in eval, the positive
+    control on a fully finetuned LM."""
     windows, collated = train["windows"], train["collated"]
     torch.manual_seed(seed)  # the head's initialisation, as in finetune()
-    model = SpanQA(lm, layer).to(device)
+    model = PROBE_HEADS[head](lm, layer).to(device)
     freeze_lm(model)
     model.train(False)
     cache = frozen_features(model, windows, collated, pad_id(tok), device)
     batch_size, steps = schedule(len(windows), fp)
-    optimizer = torch.optim.AdamW(model.head.parameters(), lr=fp.lr_frozen, weight_decay=0.0)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=fp.lr_frozen,
+                                  weight_decay=0.0)
     batches = ShuffledRows(len(windows), batch_size, seed)
 
     def step(i: int) -> torch.Tensor:
         return finetune_step(model, optimizer, collated, batches.next(), head_lr(fp.lr_frozen, i, steps, fp.warmup_steps),
                              True, device, cache)
 
-    TrainLoop(steps, step, device, what="linear-probe", fix="lower finetune.lr_frozen").run()
-    return score_run(predict(model, val_examples, tok, fp, ep, device), val_examples)["f1"]
+    TrainLoop(steps, step, device, what=f"{head} probe", fix="lower finetune.lr_frozen").run()
+    run = score_run(predict(model, val_examples, tok, fp, ep, device), val_examples, verbs=verbs)
+    return run | {"probe_params": sum(p.numel() for p in model.parameters() if p.requires_grad)}
 
 
 def evaluate(paths: layout.EvalPaths, fp: FinetuneParams, ep: EvalParams, seed: int, source: str,
@@ -125,7 +154,10 @@ def evaluate(paths: layout.EvalPaths, fp: FinetuneParams, ep: EvalParams, seed: 
     model, config = load_qa_model(paths.finetuned)
     model.to(device)
     predictions = predict(model, examples, tok, fp, ep, device)
-    run = score_run(predictions, examples, seed)
+    verbs = None
+    if paths.qa_train is not None:
+        verbs = verb_groups(examples, {ex.predicate for ex in read_examples(task, paths.qa_train)[0]})
+    run = score_run(predictions, examples, seed, verbs)
     baselines = {
         "random_span": scoring.random_span_baseline(examples, seed),
         "first_phrase": scoring.first_phrase_baseline(examples),
@@ -165,13 +197,18 @@ def evaluate(paths: layout.EvalPaths, fp: FinetuneParams, ep: EvalParams, seed: 
         "f1_by_question_word": run["f1_by_question_word"],
         "count_by_question_word": run["count_by_question_word"],
     }
+    if verbs is not None:  # questions about verbs QA training saw / never saw (data/world: unseen_verbs)
+        metrics |= {k: run.get(k) for k in ("f1_by_verb", "count_by_verb", "f1_unseen_verbs_lo", "f1_unseen_verbs_hi")}
+        metrics["baseline_f1_unseen_verbs"] = {}
     if paths.qa_train is not None and not config["freeze"]:
         train = probe_training_set(task, paths.qa_train, tok, fp, seed)
-        metrics["finetuned_probe_f1"] = linear_probe_f1(model.lm, None, train, examples, tok, fp, ep, seed, device)
+        metrics["finetuned_probe_f1"] = frozen_probe(model.lm, None, train, examples, tok, fp, ep, seed, device)["f1"]
     for name, preds in baselines.items():
-        b = score_run(preds, examples)
+        b = score_run(preds, examples, verbs=verbs)
         metrics["baseline_f1"][name] = b["f1"]
         metrics["baseline_exact_match"][name] = b["exact_match"]
+        if verbs is not None:
+            metrics["baseline_f1_unseen_verbs"][name] = b["f1_by_verb"].get("unseen")
     write_json(paths.predictions, {
         ex.id: {"prediction": predictions[ex.id], "answers": list(ex.answers), "question": ex.question}
         for ex in examples

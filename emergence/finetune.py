@@ -131,14 +131,14 @@ def finetune_step(model: SpanQA, optimizer: torch.optim.Optimizer, inputs: dict[
     # but saves their compute (the collated tensors are padded to the longest window of all).
     T = int(inputs["length"][idx].max())
     mask = inputs["context_mask"][idx, :T].to(device)
-    start_pos, end_pos = (inputs[k][idx].to(device) for k in ("start", "end"))
+    start_pos, end_pos, sep = (inputs[k][idx].to(device) for k in ("start", "end", "sep"))
     with autocast(device):
         if cache is not None:
             hidden = cache[idx, :T].to(device)
         else:
             with torch.set_grad_enabled(not freeze):
                 hidden = model.features(inputs["ids"][idx, :T].to(device))
-        start, end = model.span_logits(hidden)
+        start, end = model.span_logits(hidden, sep)
     loss = span_loss(start.float(), end.float(), mask, start_pos, end_pos)
     loss.backward()
     optimizer.step()

@@ -5,7 +5,8 @@ ID scheme (the original study's, with two control conditions): size initial (T/S
 pretraining data (W wiki, WN wiki+nq; WQ wiki+qa, the positive control whose text also holds
 the QA training questions; R none, the random init) - mode (F full finetuning, Z frozen LM) -
 finetuning questions (ALL or the number), e.g. `T-W-F-ALL`, `B-WN-Z-100`, `T-R-F-ALL` (full
-finetuning from scratch). A DVC experiment is one ID at one seed, named `<ID>-s<seed>` (a valid
+finetuning from scratch), and, on the budget axis only, the pretraining tokens when they are not
+the size's preset: `T-W-Z-ALL-10M`. A DVC experiment is one ID at one seed, named `<ID>-s<seed>` (a valid
 git ref name).
 
 Our reading of the study's 18 experiments: every size (4) × pretraining data (wiki, wiki+nq)
@@ -31,10 +32,21 @@ MODE_CODE = {"full": "F", "frozen": "Z"}
 EXTRA_ROWS = (("base", "wiki+nq", 100),)
 
 
-def experiment_id(size: str, data: str, mode: str, samples: int | str) -> str:
-    """`T-W-F-ALL`, `B-WN-Z-100`: the study's name for one configuration (all seeds)."""
+def token_label(tokens: int | str) -> str:
+    """10000000 -> "10M", 250000 -> "250K", 1500 -> "1500": the budget in an ID or a table."""
+    if tokens == "preset":
+        return "preset"
+    for suffix, scale in (("G", 10**9), ("M", 10**6), ("K", 10**3)):
+        if tokens % scale == 0:
+            return f"{tokens // scale}{suffix}"
+    return str(tokens)
+
+
+def experiment_id(size: str, data: str, mode: str, samples: int | str, tokens: int | str = "preset") -> str:
+    """`T-W-F-ALL`, `B-WN-Z-100`, `T-W-Z-ALL-10M`: the study's name for one configuration (all seeds)."""
     count = "ALL" if samples == "all" else str(int(samples))
-    return f"{SIZE_CODE[size]}-{DATA_CODE[data]}-{MODE_CODE[mode]}-{count}"
+    budget = "" if tokens == "preset" else f"-{token_label(tokens)}"
+    return f"{SIZE_CODE[size]}-{DATA_CODE[data]}-{MODE_CODE[mode]}-{count}{budget}"
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,11 @@ class Experiment:
     mode: str  # full | frozen
     samples: int | str  # "all" or a positive int
     seed: int
+    tokens: int | str = "preset"  # pretraining tokens: the size's preset or a count (the budget axis)
 
     @property
     def id(self) -> str:
-        return experiment_id(self.size, self.data, self.mode, self.samples)
+        return experiment_id(self.size, self.data, self.mode, self.samples, self.tokens)
 
     @property
     def name(self) -> str:
@@ -58,7 +71,7 @@ class Experiment:
         """The params.yaml values that make this experiment (every identity key, so nothing is
         inherited from whatever the workspace's params.yaml holds)."""
         return {"model": self.size, "pretrain_data": self.data, "freeze": self.mode == "frozen",
-                "finetune_samples": self.samples, "seed": self.seed}
+                "finetune_samples": self.samples, "pretrain_tokens": self.tokens, "seed": self.seed}
 
 
 def study_grid(sizes=SIZES, data=PRETRAIN_DATA, modes=MODES, seeds=(0,)) -> list[Experiment]:
@@ -85,6 +98,14 @@ def few_shot_grid(size: str, data=PRETRAIN_DATA, modes=MODES, seeds=(0,)) -> lis
             for m in MODES if d in data and m in modes and wanted(d, m)]
 
 
+def budget_grid(size: str, budgets, data=("wiki",), modes=MODES, seeds=(0,)) -> list[Experiment]:
+    """The budget axis for one size: each pretrained data condition (not `none`, which trains no
+    step) on each token budget, on all questions; the largest budget last, so a stopped sweep
+    holds the cheap ones."""
+    return [Experiment(size, d, m, "all", seed, tokens) for tokens in sorted(budgets) for seed in seeds
+            for d in data for m in modes if d != "none" and wanted(d, m)]
+
+
 def study_order(value) -> tuple:
     """Sort key for one identity value: sizes, data and modes in study order, counts before `all`."""
     for known in (SIZES, PRETRAIN_DATA, MODES):
@@ -99,9 +120,12 @@ def _yaml_value(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def queue_command(exp: Experiment) -> list[str]:
-    """`dvc exp run --queue --name <ID>-s<seed> -S model=... ...` as an argument list."""
+def queue_command(exp: Experiment, extra: tuple[str, ...] = ()) -> list[str]:
+    """`dvc exp run --queue --name <ID>-s<seed> -S model=... ...` as an argument list; `extra`
+    are more KEY=VALUE settings shared by the whole grid (e.g. a bigger embedded world)."""
     cmd = ["dvc", "exp", "run", "--queue", "--name", exp.name]
     for key, value in exp.params().items():
         cmd += ["-S", f"{key}={_yaml_value(value)}"]
+    for setting in extra:
+        cmd += ["-S", setting]
     return cmd

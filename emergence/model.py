@@ -138,16 +138,42 @@ class SpanQA(nn.Module):
         nn.init.normal_(self.head.weight, std=0.02)
         nn.init.zeros_(self.head.bias)
 
-    def span_logits(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, T, C) hidden states -> start and end logits, each (B, T)."""
+    def span_logits(self, hidden: torch.Tensor, sep: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, C) hidden states -> start and end logits, each (B, T). `sep` (B,), the
+        position of <|sep|> in each row, is for heads that read the question; this one does not."""
         start, end = self.head(hidden).unbind(-1)
         return start, end
 
     def features(self, idx: torch.Tensor) -> torch.Tensor:
         return self.lm.hidden_states(idx, self.layer)
 
-    def forward(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.span_logits(self.features(idx))
+    def forward(self, idx: torch.Tensor, sep: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.span_logits(self.features(idx), sep)
+
+
+class QuestionAwareSpanQA(SpanQA):
+    """The span head plus a bilinear term that reads the question: start/end logit of token t =
+    head(h_t) + h_t . (W q + b), where q is the state at <|sep|>, which in a causal LM has read
+    the whole question. The linear head alone must find the answer in what the LM already wrote
+    into each context token; this one can also pick, per question, which direction in the
+    states to look along. 2C^2 + 4C + 2 parameters."""
+
+    def __init__(self, lm: GPT, layer: int | None = None):
+        super().__init__(lm, layer)
+        d = lm.cfg.d_model
+        self.query = nn.Linear(d, 2 * d)
+        nn.init.normal_(self.query.weight, std=0.02)
+        nn.init.zeros_(self.query.bias)
+
+    def span_logits(self, hidden: torch.Tensor, sep: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        if sep is None:
+            raise ValueError("the question-aware head needs the <|sep|> position of every row")
+        B, _, C = hidden.shape
+        question = hidden[torch.arange(B, device=hidden.device), sep]        # (B, C)
+        directions = self.query(question).view(B, 2, C)                       # start, end
+        logits = self.head(hidden) + torch.einsum("btc,bkc->btk", hidden, directions)
+        start, end = logits.unbind(-1)
+        return start, end
 
 
 def span_loss(start: torch.Tensor, end: torch.Tensor, context_mask: torch.Tensor,

@@ -7,6 +7,7 @@ exit code 2 before any stage starts or writes anything.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 import types
@@ -28,6 +29,7 @@ QASRL_VERSIONS = ("1.0", "2.0")
 TASKS = ("qasrl", "squad")  # what the span head is trained and scored on
 DEVICES = ("auto", "cpu", "cuda")
 SPLITS = ("train", "validation")
+MAX_UNSEEN_VERBS = 12  # of the 29 verbs that head main clauses only (emergence/data/world/questions.py)
 BACKENDS = ("local", "docker", "modal")
 # Modal's GPU types (`modal.gpu` may add a count, "A10G:2"); Modal checks again on its side.
 MODAL_GPUS = ("T4", "L4", "A10", "A10G", "A100", "A100-40GB", "A100-80GB", "L40S", "H100", "H100!", "H200", "B200")
@@ -53,6 +55,7 @@ class EmbeddedParams:
     documents: SplitCounts
     nq: SplitCounts
     qasrl_sentences: SplitCounts
+    unseen_verbs: int = 0  # verbs kept out of QA-SRL train (validation and stories still use them)
 
 
 @dataclass(frozen=True)
@@ -137,11 +140,18 @@ class ModalParams:
 
 
 @dataclass(frozen=True)
+class ProbeParams:
+    question_aware: bool  # the bilinear span head that reads the <|sep|> state, beside the linear one
+    roles: bool           # the edge-probing role classifier, layer by layer and across snapshots
+
+
+@dataclass(frozen=True)
 class Params:
     model: str
     pretrain_data: str
     freeze: bool
     finetune_samples: int | str  # "all" or a positive int
+    pretrain_tokens: int | str  # "preset" (the size's own budget) or a token count
     seed: int
     seeds: tuple[int, ...]  # what `emergence grid` expands over; `seed` is the current run's
     source: str
@@ -154,6 +164,7 @@ class Params:
     pretrain: PretrainParams
     finetune: FinetuneParams
     eval: EvalParams
+    probe: ProbeParams
     backend: str  # where stages run; not a stage dependency (outputs do not depend on it)
     docker: DockerParams
     modal: ModalParams
@@ -243,6 +254,29 @@ def parse_samples(value) -> int | str:
     return value
 
 
+TOKEN_SUFFIX = {"K": 10**3, "M": 10**6, "G": 10**9}
+
+
+def parse_tokens(value) -> int | str:
+    """`preset` or a positive token count: an integer, or digits with K/M/G ("250K", "10M",
+    "2.5M"). Whole counts only, so "1.5K" is 1500 but "1.0005K" is an error."""
+    given = value
+    if isinstance(value, str) and value != "preset":
+        text = value.strip().upper().replace("_", "")
+        scale = TOKEN_SUFFIX.get(text[-1:], 1)
+        number = text[:-1] if text[-1:] in TOKEN_SUFFIX else text
+        try:
+            exact = float(number) * scale
+        except ValueError:
+            exact = -1.0
+        value = int(exact) if exact == int(exact) else -1
+    if value == "preset":
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ParamsError(f"pretrain_tokens: {given!r} is not 'preset' or a positive token count (e.g. 10M)")
+    return value
+
+
 def check_seeds(seeds) -> tuple[int, ...]:
     """A non-empty list of distinct non-negative integers (`seeds`, or `emergence grid --seeds`)."""
     if not seeds:
@@ -280,6 +314,9 @@ def validate(p: Params) -> Params:
             raise ParamsError(f"sizes.{name}.d_model: {size.d_model} is not divisible by n_head={size.n_head}")
     if p.embedded.seed < 0:
         raise ParamsError(f"embedded.seed: must be >= 0, got {p.embedded.seed}")
+    if not 0 <= p.embedded.unseen_verbs <= MAX_UNSEEN_VERBS:
+        raise ParamsError(f"embedded.unseen_verbs: {p.embedded.unseen_verbs} is outside [0, {MAX_UNSEEN_VERBS}] "
+                          "(QA training needs most verbs)")
     for section in ("embedded.documents", "embedded.nq", "embedded.qasrl_sentences"):
         counts = getattr(p.embedded, section.split(".")[1])
         for split in SPLITS:
@@ -319,12 +356,32 @@ def validate_backends(p: Params) -> None:
 
 def from_dict(data: dict) -> Params:
     params = _build(Params, data, "")
-    params = dataclasses.replace(params, finetune_samples=parse_samples(params.finetune_samples))
+    params = dataclasses.replace(params, finetune_samples=parse_samples(params.finetune_samples),
+                                 pretrain_tokens=parse_tokens(params.pretrain_tokens))
     return validate(params)
 
 
-def load(path: str | Path = "params.yaml", **overrides) -> Params:
-    """Read, override (CLI flags for one run; None means 'not given') and validate."""
+def apply_settings(data: dict, settings) -> dict:
+    """`dvc exp run -S` style KEY=VALUE settings (dotted keys, YAML values) applied to a copy of
+    the params mapping; a key that is not there is an error, as it would be for DVC's params."""
+    data = copy.deepcopy(data)
+    for setting in settings:
+        key, eq, text = setting.partition("=")
+        if not eq or not key:
+            raise ParamsError(f"{setting!r}: not KEY=VALUE")
+        *parents, leaf = key.split(".")
+        node = data
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or leaf not in node:
+            raise ParamsError(f"{key}: unknown key")
+        node[leaf] = yaml.safe_load(text)
+    return data
+
+
+def load(path: str | Path = "params.yaml", settings=(), **overrides) -> Params:
+    """Read, apply KEY=VALUE `settings` and overrides (CLI flags for one run; None means 'not
+    given') and validate."""
     path = Path(path)
     if not path.exists():
         raise ParamsError(f"{path}: not found (run from the project root, or pass --params)")
@@ -332,6 +389,6 @@ def load(path: str | Path = "params.yaml", **overrides) -> Params:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
         raise ParamsError(f"{path}: not valid YAML ({err.__class__.__name__})") from None
-    data = dict(data or {})
+    data = apply_settings(dict(data or {}), settings)
     data.update({k: v for k, v in overrides.items() if v is not None})
     return from_dict(data)

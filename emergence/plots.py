@@ -108,3 +108,14 @@ def scatter(fig, points: list[tuple[float, float, str]], xlabel: str, ylabel: st
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
+
+
+def series_scatter(fig, series: dict[str, list[tuple[float, float]]], xlabel: str, ylabel: str, title: str) -> None:
+    """One colour per series of (x, y) points."""
+    ax = fig.subplots()
+    for name, points in series.items():
+        ax.plot([x for x, _ in points], [y for _, y in points], "o", label=name, alpha=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize="small")

@@ -158,19 +158,25 @@ def save_snapshot(directory: Path, step: int, model: GPT) -> None:
 HUB_WARMUP_FRACTION = 0.02  # of the hub budget's steps
 
 
-def budget(size: ModelSize, source: str, train_tokens: int) -> ModelSize:
+def budget(size: ModelSize, source: str, train_tokens: int, tokens: int | str = "preset") -> ModelSize:
     """The preset with this run's budget filled in.
 
     The embedded world takes `batch_size` and `max_steps` as written. Real corpora (hub, local)
     are sized by the corpus: `hub_passes` passes over its `train_tokens` at `hub_batch_size`
     sequences a step, with 2% of the steps as warmup -- one pass over WikiText-103 for base and
     medium is the study's intent, whatever the tokenizer makes of it.
+
+    A token count (`pretrain_tokens`, the budget axis) replaces either: as many steps of the
+    source's batch size as reach it, the warmup kept as written (embedded) or at 2% (hub).
     """
-    if source == "embedded":
-        return size
-    steps = max(1, math.ceil(size.hub_passes * train_tokens / (size.hub_batch_size * size.context)))
-    return dataclasses.replace(size, batch_size=size.hub_batch_size, max_steps=steps,
-                               warmup_steps=max(1, round(HUB_WARMUP_FRACTION * steps)))
+    if source != "embedded":
+        steps = math.ceil(size.hub_passes * train_tokens / (size.hub_batch_size * size.context))
+        size = dataclasses.replace(size, batch_size=size.hub_batch_size, max_steps=max(1, steps))
+    if tokens != "preset":
+        size = dataclasses.replace(size, max_steps=math.ceil(tokens / (size.batch_size * size.context)))
+    if source != "embedded":
+        size = dataclasses.replace(size, warmup_steps=max(1, round(HUB_WARMUP_FRACTION * size.max_steps)))
+    return size
 
 
 class Stopwatch:
@@ -195,7 +201,8 @@ class Stopwatch:
 
 
 def pretrain(paths: layout.PretrainPaths, size_name: str, size: ModelSize, data: str, pp: PretrainParams,
-             seed: int, progress: Progress | None = None, source: str = "embedded") -> dict:
+             seed: int, progress: Progress | None = None, source: str = "embedded",
+             tokens: int | str = "preset") -> dict:
     """Train, then write the checkpoint, metrics JSON and loss-curve CSVs. Returns the metrics
     (plus `resumed_from_step`, which is not written: a resumed run's files equal a straight one's).
 
@@ -212,7 +219,8 @@ def pretrain(paths: layout.PretrainPaths, size_name: str, size: ModelSize, data:
 
     train_arrays = [open_tokens(layout.token_file(tokens_dir, c, "train"), dtype) for c in CORPORA_OF[data]]
     wiki_val = open_tokens(layout.token_file(tokens_dir, "wiki", "validation"), dtype)
-    size = budget(size, source, sum(len(a) for a in train_arrays))
+    train_tokens = sum(len(a) for a in train_arrays)
+    size = budget(size, source, train_tokens, tokens)
     if data == "none":
         size = dataclasses.replace(size, max_steps=0)
     train = TokenWindows(train_arrays, size.context, size.batch_size, seed)
@@ -254,7 +262,8 @@ def pretrain(paths: layout.PretrainPaths, size_name: str, size: ModelSize, data:
                 "val_loss": round(estimate_loss(runner, val_windows, device), 5)}
 
     def after_step(done: int) -> None:
-        if done % pp.eval_interval == 0 or done == size.max_steps:
+        # every snapshot gets its validation loss: the probes are plotted against it
+        if done % pp.eval_interval == 0 or done == size.max_steps or done in keep:
             with clock.paused():
                 val_curve.append(validate(done))
         if done in keep and done < size.max_steps:  # the last is model.safetensors itself
@@ -273,11 +282,10 @@ def pretrain(paths: layout.PretrainPaths, size_name: str, size: ModelSize, data:
         shutil.rmtree(snap_dir, ignore_errors=True)  # a different run's, or a finished one's
     if loop.start_step == 0:
         save_snapshot(snap_dir, 0, model)
+        val_curve.append(validate(0))  # the random init's loss, the curve's first point
     clock.start(saved["train_seconds"] if saved else 0.0)
     curve = loop.run()
     train_seconds = clock.seconds()
-    if not val_curve:   # no step trained (data none): the random init's loss
-        val_curve.append(validate(0))
 
     val_loss = val_curve[-1]["val_loss"]
     unigram = unigram_cross_entropy(train_arrays[0], wiki_val, meta["vocab_size"])
@@ -292,6 +300,8 @@ def pretrain(paths: layout.PretrainPaths, size_name: str, size: ModelSize, data:
         "unigram_val_perplexity": round(math.exp(unigram), 3),
         "steps": size.max_steps,
         "tokens_seen": size.max_steps * tokens_per_step,
+        # how many times the run read its training text: above ~3 a bigger budget mostly repeats
+        "passes_over_data": round(size.max_steps * tokens_per_step / train_tokens, 3),
         "tokens_per_s": round(size.max_steps * tokens_per_step / train_seconds, 1) if size.max_steps else 0.0,
         "train_seconds": round(train_seconds, 2),
         "device": device.type,
@@ -310,6 +320,7 @@ def pretrain(paths: layout.PretrainPaths, size_name: str, size: ModelSize, data:
         "tokens_seen": metrics["tokens_seen"],
         # step -> tokens seen, for every kept snapshot; the last step's weights are model.safetensors
         "snapshots": {str(k): k * tokens_per_step for k in keep},
+        "snapshot_val_loss": {str(r["step"]): r["val_loss"] for r in val_curve if r["step"] in keep},
     }
     if snap_dir != paths.snapshots:
         shutil.rmtree(paths.snapshots, ignore_errors=True)

@@ -1,7 +1,7 @@
-"""Controls for the frozen probe: where in the network, and when in pretraining, the span
-information appears.
+"""Frozen probes of one pretrained model: where in the network, and when in pretraining, the
+information appears, asked three ways.
 
-Every probe here is the frozen probe of finetune.py -- the same seed, head initialisation,
+The span probes are the frozen probe of finetune.py -- the same seed, head initialisation,
 batch order, learning-rate schedule and step count on every answerable training question --
 trained on different features:
 
@@ -13,6 +13,18 @@ trained on different features:
   score the pretraining put there rather than the head and the architecture. (Not the
   literature's "selectivity", which compares a probe with itself on a control task.) Layer 0,
   the embeddings, is the lexical baseline: what word identity alone gives the probe.
+- question-aware (params `probe.question_aware`): the same schedule with QuestionAwareSpanQA,
+  a bilinear head that reads the state at <|sep|>, on the last layer of every snapshot. The
+  linear head can use the question only through what the LM wrote into the context tokens; if
+  this head scores far higher, the roles are in the states but a linear span head cannot pick
+  the one the question asks for.
+- roles (params `probe.roles`, edge probing; emergence/roles.py): the asked-for argument's role
+  classified from span-pooled states of the sentence alone, on every layer of the finished
+  model and the last layer of every snapshot, beside the majority-class baseline.
+
+Span-probe F1 is also split by whether QA training saw the question's verb (evaluate.verb_groups),
+and every snapshot carries its validation loss, so each probe can be read against tokens seen
+and against the loss.
 
 metrics/probe.json sits at a fixed path (like eval.json) so `dvc metrics diff` compares runs.
 """
@@ -29,11 +41,12 @@ from emergence.data.qa import read_examples
 from emergence.data.tokens import Progress, load_tokenizer
 from emergence.device import peak_memory, pick_device
 from emergence.errors import MissingInput
-from emergence.evaluate import linear_probe_f1, probe_training_set
+from emergence.evaluate import frozen_probe, probe_training_set, verb_groups
 from emergence.files import write_csv, write_json
 from emergence.finetune import load_lm
 from emergence.model import GPT, load_weights
-from emergence.params import EvalParams, FinetuneParams
+from emergence.params import EvalParams, FinetuneParams, ProbeParams
+from emergence.roles import role_probe
 
 
 def load_snapshot(lm: GPT, path: Path) -> GPT:
@@ -45,47 +58,53 @@ def load_snapshot(lm: GPT, path: Path) -> GPT:
     return snap
 
 
-def probe(paths: layout.ProbePaths, task: str, fp: FinetuneParams, ep: EvalParams, seed: int,
+def probe(paths: layout.ProbePaths, task: str, fp: FinetuneParams, ep: EvalParams, pp: ProbeParams, seed: int,
           device_name: str = "auto", progress: Progress | None = None) -> dict:
-    """Layer-wise and across-time frozen probes of one pretrained model; writes metrics/probe.json
+    """Every frozen probe of one pretrained model (module docstring); writes metrics/probe.json
     and two CSV curves beside it, and returns the metrics."""
     t_start = time.perf_counter()
     device = pick_device(device_name)
     tok = load_tokenizer(paths.tokens)
     train = probe_training_set(task, paths.qa_train, tok, fp, seed)
+    train_examples, _ = read_examples(task, paths.qa_train)
     val_examples, _ = read_examples(task, paths.qa_validation)
+    verbs = verb_groups(val_examples, {ex.predicate for ex in train_examples})
     lm, config = load_lm(paths.pretrained)
     lm.to(device)
-    if "snapshots" not in config:
-        raise MissingInput(f"{paths.pretrained}/config.json lists no snapshots: it predates them "
-                                "(rerun `emergence pretrain`)")
+    if "snapshots" not in config or "snapshot_val_loss" not in config:
+        raise MissingInput(f"{paths.pretrained}/config.json lists no snapshots or their validation losses: it "
+                           "predates them (rerun `emergence pretrain`)")
+    roles = pp.roles and any(ex.role for ex in train_examples)  # SQuAD has no roles
     n_layer = lm.cfg.n_layer
     snapshots = {int(step): tokens for step, tokens in config["snapshots"].items()}
     last = max(snapshots)
-    total = n_layer + 1 + len(snapshots) - 1
+    total = n_layer + 1 + len(snapshots) - 1 + (len(snapshots) if pp.question_aware else 0) + roles * len(snapshots)
     done = 0
 
-    def tick(what: str) -> None:
+    def span_probe(net: GPT, layer: int | None, head: str = "linear") -> dict:
         nonlocal done
+        result = frozen_probe(net, layer, train, val_examples, tok, fp, ep, seed, device, head, verbs)
         done += 1
         if progress:
-            progress(f"probe {what}", done, total)
+            progress(f"probe {head}", done, total)
+        return result
 
-    f1_by_layer = {}
-    for layer in range(n_layer + 1):
-        f1_by_layer[str(layer)] = linear_probe_f1(lm, layer, train, val_examples, tok, fp, ep, seed, device)
-        tick("layers")
-    f1_by_tokens = {}
-    for step, tokens in sorted(snapshots.items()):
-        if step == last:  # the finished model: its last layer is already probed
-            f1_by_tokens[str(tokens)] = f1_by_layer[str(n_layer)]
-            continue
-        snap = load_snapshot(lm, layout.snapshot_file(paths.snapshots, step)).to(device)
-        f1_by_tokens[str(tokens)] = linear_probe_f1(snap, None, train, val_examples, tok, fp, ep, seed, device)
-        tick("snapshots")
+    def role_probe_at(net: GPT, layers: list[int]) -> dict:
+        nonlocal done
+        result = role_probe(net, layers, train_examples, val_examples, tok, seed, device)
+        done += 1
+        if progress:
+            progress("probe roles", done, total)
+        return result
 
-    frozen = f1_by_layer[str(n_layer)]
-    random_init = f1_by_tokens[str(snapshots[0])]
+    by_layer = {layer: span_probe(lm, layer) for layer in range(n_layer + 1)}
+    nets = {step: lm if step == last else load_snapshot(lm, layout.snapshot_file(paths.snapshots, step)).to(device)
+            for step in sorted(snapshots)}
+    linear = {step: by_layer[n_layer] if step == last else span_probe(net, None) for step, net in nets.items()}
+    frozen, random_init = linear[last]["f1"], linear[0]["f1"]
+    time_rows = {step: {"step": step, "tokens_seen": tokens, "val_loss": config["snapshot_val_loss"][str(step)],
+                        "f1": linear[step]["f1"]} for step, tokens in sorted(snapshots.items())}
+    layer_rows = {layer: {"layer": layer, "f1": r["f1"]} for layer, r in by_layer.items()}
     metrics = {
         "task": task,
         "size": config["size"],
@@ -93,19 +112,59 @@ def probe(paths: layout.ProbePaths, task: str, fp: FinetuneParams, ep: EvalParam
         "seed": seed,
         "n_layer": n_layer,
         "total_params": config["total_params"],
-        "probe_params": 2 * lm.cfg.d_model + 2,
+        "probe_params": by_layer[n_layer]["probe_params"],
         "frozen_f1": frozen,
         "random_init_f1": random_init,
         "gain_over_random_init": round(frozen - random_init, 3),
-        "lexical_f1": f1_by_layer["0"],
-        "best_layer": int(max(f1_by_layer, key=lambda k: (f1_by_layer[k], -int(k)))),
-        "f1_by_layer": f1_by_layer,
-        "f1_by_tokens_seen": f1_by_tokens,
-        "probe_seconds": round(time.perf_counter() - t_start, 2),
-        **peak_memory(device),
+        "lexical_f1": by_layer[0]["f1"],
+        "best_layer": max(by_layer, key=lambda k: (by_layer[k]["f1"], -k)),
+        "f1_by_layer": {str(k): r["f1"] for k, r in by_layer.items()},
+        "f1_by_tokens_seen": {str(snapshots[k]): r["f1"] for k, r in linear.items()},
+        "val_loss_by_tokens_seen": {str(snapshots[k]): r["val_loss"] for k, r in time_rows.items()},
     }
-    write_csv(paths.layers_curve, [{"layer": int(k), "f1": v} for k, v in f1_by_layer.items()])
-    write_csv(paths.time_curve, [{"step": s, "tokens_seen": t, "f1": f1_by_tokens[str(t)]}
-                                 for s, t in sorted(snapshots.items())])
+    if verbs is not None:
+        metrics["frozen_f1_by_verb"] = by_layer[n_layer]["f1_by_verb"]
+    if pp.question_aware:
+        aware = {step: span_probe(net, None, "question-aware") for step, net in nets.items()}
+        metrics |= {
+            "question_aware_f1": aware[last]["f1"],
+            "question_aware_random_init_f1": aware[0]["f1"],
+            "question_aware_gain_over_random_init": round(aware[last]["f1"] - aware[0]["f1"], 3),
+            "question_aware_params": aware[last]["probe_params"],
+            "question_aware_f1_by_tokens_seen": {str(snapshots[k]): r["f1"] for k, r in aware.items()},
+        }
+        if verbs is not None:
+            metrics["question_aware_f1_by_verb"] = aware[last]["f1_by_verb"]
+        for step, r in aware.items():
+            time_rows[step]["question_aware_f1"] = r["f1"]
+    if roles:
+        final = role_probe_at(lm, list(range(n_layer + 1)))
+        across = {step: final if step == last else role_probe_at(net, [n_layer]) for step, net in nets.items()}
+        at_last = {step: r["by_layer"][str(n_layer)] for step, r in across.items()}
+        metrics |= {
+            "role_accuracy": at_last[last]["accuracy"],
+            "role_macro_f1": at_last[last]["macro_f1"],
+            "role_random_init_accuracy": at_last[0]["accuracy"],
+            "role_random_init_macro_f1": at_last[0]["macro_f1"],
+            "role_lexical_accuracy": final["by_layer"]["0"]["accuracy"],
+            "role_lexical_macro_f1": final["by_layer"]["0"]["macro_f1"],
+            "role_majority_accuracy": final["majority"]["accuracy"],
+            "role_majority_macro_f1": final["majority"]["macro_f1"],
+            "role_accuracy_by_layer": {k: v["accuracy"] for k, v in final["by_layer"].items()},
+            "role_macro_f1_by_layer": {k: v["macro_f1"] for k, v in final["by_layer"].items()},
+            "role_accuracy_by_tokens_seen": {str(snapshots[k]): v["accuracy"] for k, v in at_last.items()},
+            "role_macro_f1_by_tokens_seen": {str(snapshots[k]): v["macro_f1"] for k, v in at_last.items()},
+            "role_probe_params": final["probe_params"],
+            "role_n_train": final["n_train"],
+            "role_n_validation": final["n_validation"],
+            "role_n_roles": final["n_roles"],
+        }
+        for step, r in at_last.items():
+            time_rows[step] |= {"role_accuracy": r["accuracy"], "role_macro_f1": r["macro_f1"]}
+        for layer, row in layer_rows.items():
+            row |= {f"role_{k}": v for k, v in final["by_layer"][str(layer)].items()}
+    metrics |= {"probe_seconds": round(time.perf_counter() - t_start, 2), **peak_memory(device)}
+    write_csv(paths.layers_curve, list(layer_rows.values()))
+    write_csv(paths.time_curve, list(time_rows.values()))
     write_json(paths.metrics, metrics)
     return metrics

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Callable
 
 from emergence import layout, plots
-from emergence.grid import FEW_SHOT, experiment_id, study_order
+from emergence.grid import FEW_SHOT, experiment_id, study_order, token_label
 from emergence.params import SIZES
 from emergence.summary import (MIN_SCALING_SIZES, NONE, RULE, STRONG_G, Estimate, SizeScores, Verdict, estimate,
-                               fit_is_descriptive, fit_power_law, smoke_budget, verdict)
+                               fit_is_descriptive, fit_power_law, normalised_gain, smoke_budget, verdict)
 
 HEADLINE_TASK = "qasrl"
 NONE_CELL = "—"
@@ -460,7 +460,7 @@ def controls_section(rec) -> Section:
 
 
 def _curve_section(rec, title: str, metric: str, xname: str, plot_file: str, text: str, missing: str,
-                   xscale: str = "linear") -> Section:
+                   xscale: str = "linear", ylabel: str = "frozen-probe F1") -> Section:
     """A per-probe curve (f1_by_layer, f1_by_tokens_seen): mean over seeds at each x."""
     section = Section(title)
     probes = [p for p in rec["probes"] if p["metrics"].get(metric)]
@@ -480,7 +480,7 @@ def _curve_section(rec, title: str, metric: str, xname: str, plot_file: str, tex
     nonzero = [x for x in xs if x > 0]
     section.plots.append(Plot(plot_file, title, functools.partial(
         plots.lines, curves={_label(k): (list(c), list(c.values())) for k, c in curves.items()},
-        xlabel=xname, ylabel="frozen-probe F1", title=title, xscale=xscale,
+        xlabel=xname, ylabel=ylabel, title=title, xscale=xscale,
         linthresh=min(nonzero) if nonzero else 1)))
     return section
 
@@ -497,6 +497,183 @@ def time_section(rec) -> Section:
                           "The frozen probe on checkpoints saved at log-spaced steps; 0 tokens = random init.",
                           "No checkpoint probes found (metrics/probe.json f1_by_tokens_seen): the probe stage has not run.",
                           xscale="symlog")
+
+
+# --- the other ways of asking (issue: question-aware probe, roles, unseen verbs, budget) ------
+
+def _full_f1(rec) -> dict[tuple, Estimate]:
+    """Full finetuning's F1 per (size, data, task), all questions: the G denominators."""
+    runs = [r for r in rec["runs"] if r["samples"] == "all" and r["mode"] == "full"]
+    return group(runs, ("size", "data", "task"), _eval("f1"))
+
+
+def question_aware_section(rec) -> Section:
+    section = Section("A question-aware probe")
+    probes = [p for p in rec["probes"] if p["metrics"].get("question_aware_f1") is not None]
+    if not probes:
+        section.text.append("No question-aware probes found (probe.json question_aware_f1): the probe stage has not "
+                            "run with `probe.question_aware: true`.")
+        return section
+    keys = ("size", "data", "task")
+    lin, lin_c, aware, aware_c = (group(probes, keys, _probe(n)) for n in
+                                  ("frozen_f1", "random_init_f1", "question_aware_f1", "question_aware_random_init_f1"))
+    full = _full_f1(rec)
+    params = {(p["size"], p["data"], p["task"]): (p["metrics"]["probe_params"], p["metrics"]["question_aware_params"])
+              for p in probes}
+    rows = []
+    for k in aware:
+        g_lin = normalised_gain(full[k], lin[k], lin_c.get(k))[0] if k in full and k in lin else None
+        g_aware = normalised_gain(full[k], aware[k], aware_c.get(k))[0] if k in full else None
+        rows.append([f"{k[0]}-{k[1]}", k[2], _cell(full.get(k)), _cell(lin.get(k)), _cell(lin_c.get(k)),
+                     _cell(g_lin, digits=2), _cell(aware[k]), _cell(aware_c.get(k)), _cell(g_aware, digits=2),
+                     f"{params[k][0]:,} / {params[k][1]:,}", _sources(aware[k], full.get(k))])
+    section.text.append(
+        "The linear span head scores each context token alone, so it can use the question only through what the "
+        "frozen LM already wrote into the context tokens. The question-aware head adds a bilinear term between each "
+        "context token's state and the state at `<|sep|>` (which in a causal LM has read the whole question), trained "
+        "with the same schedule, seed and learning rate on the same frozen features (probe.json question_aware_*). "
+        "Each probe has its own random-init control (the same head on the step-0 snapshot) and its own "
+        "G = (probe − its control) / (full − its control), paired by seed. If the question-aware G is far above the "
+        "linear one, the roles are in the states and the linear head's limit is reading the question; if both are "
+        "low, the states do not hold what the question asks for in a form either head can use. The question-aware "
+        "head has ~C times more parameters, so part of any gain can be the head's own capacity: its random-init "
+        "control is the check on that.")
+    section.tables.append(Table(["model", "task", "full F1", "linear F1", "linear control", "G linear",
+                                 "question-aware F1", "question-aware control", "G question-aware",
+                                 "parameters (linear / question-aware)", "sources"], rows))
+    return section
+
+
+def roles_section(rec) -> Section:
+    section = Section("Role probe (edge probing)")
+    probes = [p for p in rec["probes"] if p["metrics"].get("role_accuracy") is not None]
+    if not probes:
+        section.text.append("No role probes found (probe.json role_accuracy): the probe stage has not run with "
+                            "`probe.roles: true`, or the task has no roles (SQuAD).")
+        return section
+    keys = ("size", "data", "task")
+    cols = [("majority", "role_majority"), ("random init", "role_random_init"), ("lexical (layer 0)", "role_lexical"),
+            ("pretrained (last layer)", "role")]
+    acc = {name: group(probes, keys, _probe(f"{stem}_accuracy")) for name, stem in cols}
+    mf1 = {name: group(probes, keys, _probe(f"{stem}_macro_f1")) for name, stem in cols}
+    final = acc["pretrained (last layer)"]
+    n_roles = {(p["size"], p["data"], p["task"]): p["metrics"].get("role_n_roles") for p in probes}
+    section.text.append(
+        "Given the predicate and the argument span the question asks about, a linear classifier on the frozen states "
+        "of the sentence alone (no question), mean-pooled over the argument and over the predicate, predicts the "
+        "argument's role (Tenney et al. 2019, edge probing). Labels: the embedded world's generator roles (agent, "
+        "theme, recipient, time, ...); for real QA-SRL, the question's wh-word and gap slot (subject, object, "
+        "prep-object, time, place, ...). Accuracy and macro-F1 (the mean of per-role F1, which a majority guess cannot "
+        "inflate) on validation arguments, beside the majority-class baseline, the same probe on the random-init "
+        "network and on the pretrained layer 0 (word identity alone). Mean [95% t-interval over seeds].")
+    section.tables.append(Table(
+        ["model", "task", "roles"] + [f"{name} acc / macro-F1" for name, _ in cols] + ["sources"],
+        [[f"{k[0]}-{k[1]}", k[2], str(n_roles.get(k))] +
+         [f"{_cell(acc[name].get(k))} / {_cell(mf1[name].get(k))}" for name, _ in cols] + [_sources(final[k])]
+         for k in final]))
+    layers = _curve_section(rec, "Role probe by layer", "role_macro_f1_by_layer", "layer", "roles-layers.png",
+                            "Role macro-F1 on each layer of the finished model (0 = embeddings).", "", ylabel="role macro-F1")
+    section.tables += layers.tables
+    section.plots += layers.plots
+    return section
+
+
+def unseen_verbs_section(rec) -> Section:
+    section = Section("Verbs QA training never saw")
+    runs = [r for r in rec["runs"] if _at_all(r) and (r["eval"].get("f1_by_verb") or {}).get("unseen") is not None]
+    if not runs:
+        section.text.append("No seen/unseen-verb scores found (eval.json f1_by_verb): the validation set has no "
+                            "question about a verb QA training lacks (embedded: `embedded.unseen_verbs` is 0).")
+        return section
+    keys = ("size", "data", "mode")
+    seen, unseen = (group(runs, keys, lambda r, g=g: r["eval"]["f1_by_verb"].get(g)) for g in ("seen", "unseen"))
+    floor = group(runs, keys, lambda r: (r["eval"].get("baseline_f1_unseen_verbs") or {}).get("question_type"))
+    count = {(r["size"], r["data"], r["mode"]): r["eval"].get("count_by_verb", {}).get("unseen") for r in runs}
+    section.text.append(
+        "The embedded world keeps `embedded.unseen_verbs` verbs out of every QA training sentence; the stories "
+        "(pretraining text) and the validation questions still use them. Every QA score is split by whether QA "
+        "training had a question about the verb. A model that learned roles from text should keep its score on "
+        "unseen verbs; one finetuned from scratch (R) has never seen them at all. Mean [95% t-interval over seeds]; "
+        "eval.json f1_unseen_verbs_lo/hi is the per-run interval over the unseen questions. Floor: the "
+        "question-type rule on the same unseen questions.")
+    section.tables.append(Table(
+        ["ID", "F1 seen verbs", "F1 unseen verbs", "unseen − seen", "floor (unseen)", "unseen questions", "sources"],
+        [[experiment_id(*k, "all"), _cell(seen.get(k)), _cell(unseen[k]),
+          f"{unseen[k].mean - seen[k].mean:+.1f}" if k in seen else NONE_CELL, _cell(floor.get(k)),
+          str(count.get(k)), _sources(unseen[k])] for k in unseen]))
+    probes = [p for p in rec["probes"] if p["metrics"].get("question_aware_f1_by_verb")]
+    if probes:
+        pk = ("size", "data", "task")
+        by = {(name, g): group(probes, pk, lambda p, n=name, g=g: (p["metrics"].get(f"{n}_f1_by_verb") or {}).get(g))
+              for name in ("frozen", "question_aware") for g in ("seen", "unseen")}
+        section.tables.append(Table(
+            ["model", "linear probe seen / unseen", "question-aware seen / unseen", "sources"],
+            [[f"{k[0]}-{k[1]}", f"{_cell(by['frozen', 'seen'].get(k))} / {_cell(by['frozen', 'unseen'].get(k))}",
+              f"{_cell(by['question_aware', 'seen'].get(k))} / {_cell(by['question_aware', 'unseen'].get(k))}",
+              _sources(by["question_aware", "unseen"].get(k))] for k in by["question_aware", "unseen"]],
+            "The frozen probes on the same split (probe.json *_f1_by_verb)"))
+    return section
+
+
+def _budget(r) -> int | str:
+    """A record's pretraining budget (`preset` in records from before the budget axis)."""
+    return r.get("tokens", "preset")
+
+
+def budget_section(rec) -> Section:
+    """The budget axis: every probe against tokens seen and against validation loss."""
+    section = Section("Pretraining budget")
+    swept = {(p["size"], p["data"]) for p in rec["probes"] if _budget(p) != "preset"}
+    probes = [p for p in rec["probes"] if (p["size"], p["data"]) in swept]
+    if not probes:
+        section.text.append("No budget sweep found (experiments with `pretrain_tokens` set): "
+                            "`emergence grid --sizes tiny --data wiki --budgets 1M,3M,10M --queue`.")
+        return section
+    pre = {(p["size"], p["data"], _budget(p), p["seed"]): p["metrics"] for p in rec["pretrain"]}
+    probes = [{**p, "tokens": _budget(p)} for p in probes]
+    keys = ("size", "data", "tokens")
+    metrics = {"linear": "frozen_f1", "question-aware": "question_aware_f1", "role accuracy": "role_accuracy"}
+    final = {name: group(probes, keys, _probe(m)) for name, m in metrics.items()}
+    full = group([{**r, "tokens": _budget(r)} for r in rec["runs"]
+                  if _at_all(r) and r["mode"] == "full" and (r["size"], r["data"]) in swept], keys, _eval("f1"))
+    rows = []
+    for k in sorted(final["linear"], key=lambda k: (k[0], k[1], -1 if k[2] == "preset" else k[2])):
+        seeds = [seed for (s, d, t, seed) in pre if (s, d, t) == k]
+        m = pre.get((*k, seeds[0])) if seeds else {}
+        rows.append([f"{k[0]}-{k[1]}", token_label(k[2]), f"{m.get('tokens_seen', 0):,}", _num(m.get("passes_over_data"), 2),
+                     _num(m.get("val_loss"), 3), _cell(full.get(k))] +
+                    [_cell(final[name].get(k)) for name in metrics] + [_sources(final["linear"][k], full.get(k))])
+    section.text.append(
+        "Tiny pretrained on growing token budgets (`pretrain_tokens`, one cosine schedule per budget, on an embedded "
+        "world grown so the largest budget reads its text at most ~3 times: `passes`). Each probe on the finished "
+        "model, then on every snapshot of every budget against tokens seen and against the snapshot's validation "
+        "loss: if competence follows the loss, the points of all budgets fall on one curve. Mean [95% t-interval "
+        "over seeds]; a budget with one seed has no interval.")
+    section.tables.append(Table(["model", "budget", "tokens seen", "passes", "val loss", "full F1"] +
+                                [f"{name} (final)" for name in metrics] + ["sources"], rows))
+    by_tokens, by_loss = {}, {}
+    for p in sorted(probes, key=lambda p: (-1 if p["tokens"] == "preset" else p["tokens"], p["seed"])):
+        m = p["metrics"]
+        loss = m.get("val_loss_by_tokens_seen") or {}
+        for name, key in (("linear", "f1_by_tokens_seen"), ("question-aware", "question_aware_f1_by_tokens_seen"),
+                          ("role accuracy", "role_accuracy_by_tokens_seen")):
+            curve = m.get(key) or {}
+            xs = sorted(curve, key=int)
+            label = f"{name}, {token_label(p['tokens'])} s{p['seed']}"
+            if xs:
+                by_tokens[label] = ([int(x) for x in xs], [curve[x] for x in xs])
+            pts = [(loss[x], curve[x]) for x in xs if x in loss]
+            if pts:
+                by_loss.setdefault(name, []).extend(pts)
+    nonzero = [x for xs, _ in by_tokens.values() for x in xs if x > 0]
+    section.plots.append(Plot("budget-tokens.png", "Every probe against tokens seen, each budget's snapshots",
+                              functools.partial(plots.lines, curves=by_tokens, xlabel="tokens seen",
+                                                ylabel="F1 / accuracy", title="Probes across pretraining budgets",
+                                                xscale="symlog", linthresh=min(nonzero) if nonzero else 1)))
+    section.plots.append(Plot("budget-loss.png", "Every probe against the snapshot's validation loss",
+                              functools.partial(plots.series_scatter, series=by_loss, xlabel="validation loss (nats/token)",
+                                                ylabel="F1 / accuracy", title="Probes against pretraining loss")))
+    return section
 
 
 def question_word_section(rec) -> Section:
@@ -596,12 +773,15 @@ def sources_section(rec) -> Section:
     return section
 
 
-def build(rec: dict[str, list[dict]]) -> Report:
-    """All sections from collected records (runs.collect); pure apart from the plots' draw calls."""
+def build(every: dict[str, list[dict]]) -> Report:
+    """All sections from collected records (runs.collect); pure apart from the plots' draw calls.
+    Every section but the budget's reads the study's runs, pretrained on their preset budget."""
+    rec = {kind: [r for r in records if _budget(r) == "preset"] for kind, records in every.items()}
     head, v, table = headline(rec)
     sections = [head, positive_controls_section(rec), data_section(rec), few_shot_section(rec), loss_section(rec),
-                cost_section(rec), controls_section(rec), layers_section(rec), time_section(rec), question_word_section(rec),
-                scaling_section(rec), sources_section(rec)]
+                cost_section(rec), controls_section(rec), layers_section(rec), time_section(rec),
+                question_aware_section(rec), roles_section(rec), unseen_verbs_section(rec), budget_section(every),
+                question_word_section(rec), scaling_section(rec), sources_section(every)]
     return Report(sections, v, table)
 
 

@@ -6,11 +6,14 @@ experiment (its git commit: cache:false metrics and curves are committed there, 
 their names, commits and params. From each source we read the files named by its identity
 (emergence.layout names them):
 
-    metrics/eval.json                          -> a run: (size, data, mode, samples, seed, task)
+    metrics/eval.json                          -> a run: (size, data, mode, samples, seed, task, tokens)
     metrics/finetune/<run>.json, <run>-loss.csv   its finetuning metrics and loss curve
     metrics/pretrain/<size>-<data>.json, -loss.csv, -val.csv
-                                               -> a pretrained model: (size, data, seed)
-    metrics/probe.json                         -> probes of a pretrained model: (size, data, seed, task)
+                                               -> a pretrained model: (size, data, seed, tokens)
+    metrics/probe.json                         -> probes of a pretrained model: (size, data, seed, task, tokens)
+
+`tokens` is the source's `pretrain_tokens` param: `preset` for the study, a count on the
+budget axis.
 
 Records are deduplicated by identity: the newest experiment wins, the workspace counts only
 when no experiment has its identity (it usually equals the last applied one). The baseline
@@ -29,6 +32,7 @@ from typing import Callable
 from emergence import layout
 from emergence.errors import CorruptInput, SetupError
 from emergence.grid import experiment_id
+from emergence.params import ParamsError, parse_tokens
 
 EVAL = layout.EVAL.as_posix()
 PROBE = layout.PROBE.as_posix()
@@ -62,6 +66,7 @@ def records_from_source(label: str, rev: str | None, timestamp: str | None, para
                         read: Reader) -> dict[str, list[dict]]:
     """The run, pretrained model and probe records one source holds (each list empty or one)."""
     where = {"source": label, "rev": rev, "timestamp": timestamp}
+    tokens = pretrain_tokens(params)
     out: dict[str, list[dict]] = {"runs": [], "pretrain": [], "probes": []}
     ev = _json(read, EVAL)
     size = (ev or {}).get("size", params.get("model"))
@@ -75,7 +80,7 @@ def records_from_source(label: str, rev: str | None, timestamp: str | None, para
         metrics, loss = fin.metrics.as_posix(), fin.loss_curve.as_posix()
         out["runs"].append({
             **where, "size": size, "data": data, "mode": mode, "samples": samples, "seed": seed,
-            "task": task, "id": experiment_id(size, data, mode, samples),
+            "task": task, "tokens": tokens, "id": experiment_id(size, data, mode, samples, tokens),
             "eval": ev, "finetune": _json(read, metrics), "finetune_loss": _csv(read, loss),
             "files": [f for f in (EVAL, metrics, loss) if read(f) is not None]})
     if size and data:
@@ -84,21 +89,31 @@ def records_from_source(label: str, rev: str | None, timestamp: str | None, para
         pre = _json(read, metrics)
         if pre is not None and pre.get("seed", seed) == seed:  # a stale file of another seed is not this run's
             out["pretrain"].append({
-                **where, "size": size, "data": data, "seed": pre.get("seed", seed), "metrics": pre,
+                **where, "size": size, "data": data, "seed": pre.get("seed", seed), "tokens": tokens, "metrics": pre,
                 "train_curve": _csv(read, loss), "val_curve": _csv(read, val),
                 "files": [f for f in (metrics, loss, val) if read(f) is not None]})
     probe = _json(read, PROBE)
     if probe is not None:
         out["probes"].append({**where, "size": probe["size"], "data": probe["data"], "seed": probe.get("seed", seed),
+                              "tokens": tokens,
                               "task": probe.get("task", "qasrl"), "metrics": probe, "files": [PROBE]})
     return out
 
 
 IDENTITY = {
-    "runs": ("size", "data", "mode", "samples", "seed", "task"),
-    "pretrain": ("size", "data", "seed"),
-    "probes": ("size", "data", "seed", "task"),
+    "runs": ("size", "data", "mode", "samples", "seed", "task", "tokens"),
+    "pretrain": ("size", "data", "seed", "tokens"),
+    "probes": ("size", "data", "seed", "task", "tokens"),
 }
+
+
+def pretrain_tokens(params: dict) -> int | str:
+    """The source's pretraining budget: `preset`, or the token count of the budget axis (params
+    from before the axis existed are the preset)."""
+    try:
+        return parse_tokens(params.get("pretrain_tokens", "preset"))
+    except ParamsError:
+        return "preset"
 
 
 def merge(per_source: list[dict[str, list[dict]]]) -> dict[str, list[dict]]:

@@ -27,6 +27,11 @@ class Window:
     start: int = -1                            # token label of the training answer, -1 if not inside this window
     end: int = -1
 
+    @property
+    def sep(self) -> int:
+        """The position of <|sep|>: the context tokens are the window's tail."""
+        return len(self.ids) - sum(o is not None for o in self.offsets) - 1
+
 
 def context_token_span(offsets: list[tuple[int, int]], char_start: int, char_end: int) -> tuple[int, int]:
     """First and last context token (indices into offsets) that overlap [char_start, char_end)."""
@@ -90,6 +95,7 @@ def collate(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
         "start": torch.tensor([w.start for w in windows]),
         "end": torch.tensor([w.end for w in windows]),
         "length": torch.tensor([len(w.ids) for w in windows]),
+        "sep": torch.tensor([w.sep for w in windows]),
     }
 
 

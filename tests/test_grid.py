@@ -55,7 +55,7 @@ def test_filters_and_few_shot_curve():
 def test_queue_command_sets_every_identity_param():
     cmd = queue_command(Experiment("base", "wiki+nq", "frozen", 100, 2))
     assert shlex.join(cmd) == ("dvc exp run --queue --name B-WN-Z-100-s2 -S model=base -S pretrain_data=wiki+nq "
-                               "-S freeze=true -S finetune_samples=100 -S seed=2")
+                               "-S freeze=true -S finetune_samples=100 -S pretrain_tokens=preset -S seed=2")
 
 
 def test_grid_command_prints_one_command_per_line(tmp_path, monkeypatch):

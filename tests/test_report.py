@@ -49,11 +49,17 @@ def run_files(e: Experiment) -> dict[str, str]:
           "baseline_f1": {"random_span": 17.0 + e.seed * 0.1, "nearest_phrase": 27.1}, "ceiling_f1": 78.0,
           "f1_questions_lo": round(f1 - 2.0, 3), "f1_questions_hi": round(f1 + 2.0, 3), "source": "embedded",
           "f1_by_question_word": {"who": f1 - 3, "what": f1 + 1, "where": f1 + 2},
-          "count_by_question_word": {"who": 399, "what": 245, "where": 134}}
+          "count_by_question_word": {"who": 399, "what": 245, "where": 134},
+          "f1_by_verb": {"seen": f1 + 1, "unseen": f1 - 5}, "count_by_verb": {"seen": 900, "unseen": 114},
+          "baseline_f1_unseen_verbs": {"question_type": 95.0}}
     if e.mode == "full":
         ev["finetuned_probe_f1"] = round(0.95 * f1, 3)
     ft = {"mode": e.mode, "samples": e.samples, "n_questions": 5123, "trainable_params": trainable, "seed": e.seed}
+    budget = 0.0 if e.tokens == "preset" else 3.0 * (e.tokens // 3_000_000)  # a bigger budget, a better probe
     frozen = (0.9 * full if e.data == "wiki+qa" else FROZEN[e.size]) + jitter + (2.0 if e.data == "wiki+nq" else 0.0)
+    frozen += budget
+    tokens_seen = 1024000 if e.tokens == "preset" else e.tokens
+    seen = ["0", "20480", "204800", str(tokens_seen)]
     control = 12.0 + 0.5 * e.seed
     # Seed 0 was probed before the rename and says `selectivity`; the report reads either key.
     gain_key = "selectivity" if e.seed == 0 else "gain_over_random_init"
@@ -61,7 +67,21 @@ def run_files(e: Experiment) -> dict[str, str]:
              "total_params": n, "probe_params": 2 * d + 2, "frozen_f1": frozen, "random_init_f1": control,
              gain_key: frozen - control,
              "f1_by_layer": {str(i): 10 + (frozen - 10) * i / N_LAYER[e.size] for i in range(N_LAYER[e.size] + 1)},
-             "f1_by_tokens_seen": {"0": 12.0 + jitter, "20480": 18.0, "204800": 25.0, "1024000": frozen},
+             "f1_by_tokens_seen": dict(zip(seen, (12.0 + jitter, 18.0, 25.0, frozen))),
+             "val_loss_by_tokens_seen": dict(zip(seen, (7.6, 5.0, 3.5, loss))),
+             "question_aware_f1": frozen + 20, "question_aware_random_init_f1": control + 5,
+             "question_aware_params": 2 * d * d + 4 * d + 2,
+             "question_aware_f1_by_tokens_seen": dict(zip(seen, (control + 5, 25.0, 40.0, frozen + 20))),
+             "frozen_f1_by_verb": {"seen": frozen + 1, "unseen": frozen - 3},
+             "question_aware_f1_by_verb": {"seen": frozen + 21, "unseen": frozen + 10},
+             "role_accuracy": 70.0 + budget + jitter, "role_macro_f1": 50.0 + jitter,
+             "role_random_init_accuracy": 40.0, "role_random_init_macro_f1": 20.0,
+             "role_lexical_accuracy": 45.0, "role_lexical_macro_f1": 25.0,
+             "role_majority_accuracy": 18.0, "role_majority_macro_f1": 2.3,
+             "role_accuracy_by_layer": {str(i): 45.0 + 25.0 * i / N_LAYER[e.size] for i in range(N_LAYER[e.size] + 1)},
+             "role_macro_f1_by_layer": {str(i): 25.0 + 25.0 * i / N_LAYER[e.size] for i in range(N_LAYER[e.size] + 1)},
+             "role_accuracy_by_tokens_seen": dict(zip(seen, (40.0, 50.0, 60.0, 70.0 + budget + jitter))),
+             "role_probe_params": 13 * (2 * d + 1), "role_n_roles": 13,
              "probe_seconds": 30.0}
     files = {
         "metrics/eval.json": json.dumps(ev),
@@ -69,8 +89,8 @@ def run_files(e: Experiment) -> dict[str, str]:
         f"metrics/finetune/{run}-loss.csv": "step,train_loss\n1,3.0\n2,2.0\n3,1.5\n",
         f"{pre}.json": json.dumps({"size": e.size, "data": e.data, "total_params": n, "val_loss": loss,
                                    "train_loss": loss - 0.02, "val_perplexity": float(np.exp(loss)),
-                                   "unigram_val_perplexity": 223.9, "tokens_seen": 1024000, "train_seconds": 50.0,
-                                   "seed": e.seed}),
+                                   "unigram_val_perplexity": 223.9, "tokens_seen": tokens_seen, "train_seconds": 50.0,
+                                   "passes_over_data": round(tokens_seen / 3_400_000, 3), "seed": e.seed}),
         f"{pre}-loss.csv": "step,tokens,train_loss,lr\n5,10240,7.5,0.0003\n250,512000,3.0,0.002\n500,1024000,2.6,0.0003\n",
         f"{pre}-val.csv": "step,tokens,val_loss\n250,512000,3.1\n500,1024000,2.6\n",
         "metrics/probe.json": json.dumps(probe),
@@ -85,6 +105,8 @@ def fixture_experiments() -> list[Experiment]:
             for d in ("wiki", "wiki+nq") for m in ("full", "frozen")]
     grid += [Experiment("tiny", "wiki+qa", m, "all", seed) for seed in (0, 1, 2) for m in ("full", "frozen")]
     grid += [Experiment(s, "none", "full", "all", seed) for seed in (0, 1, 2) for s in ("tiny", "small")]
+    grid += [Experiment("tiny", "wiki", m, "all", 0, tokens) for tokens in (3_000_000, 10_000_000)
+             for m in ("full", "frozen")]  # the budget axis, one seed
     return grid + [Experiment("tiny", "wiki", m, n, 0) for n in (10, 100) for m in ("full", "frozen")]
 
 
@@ -99,13 +121,17 @@ def records():
 
 def test_records_carry_identity_and_sources(records):
     runs = records["runs"]
-    assert len(runs) == 24 + 6 + 6 + 4 and len(records["pretrain"]) == 12 + 3 and len(records["probes"]) == 12 + 3
+    assert len(runs) == 24 + 6 + 6 + 4 + 4 and len(records["pretrain"]) == 12 + 3 + 2
+    assert len(records["probes"]) == 12 + 3 + 2
     r = next(r for r in runs if r["source"] == "T-W-Z-100-s0")
     assert (r["id"], r["size"], r["mode"], r["samples"], r["seed"], r["task"]) == ("T-W-Z-100", "tiny", "frozen", 100, 0, "qasrl")
     assert r["files"] == ["metrics/eval.json", "metrics/finetune/tiny-wiki-freeze-true-100.json",
                           "metrics/finetune/tiny-wiki-freeze-true-100-loss.csv"]
     # The probe and pretrained model of (tiny, wiki, seed 0) are in five experiments: the newest one is kept.
-    p = next(p for p in records["pretrain"] if (p["size"], p["data"], p["seed"]) == ("tiny", "wiki", 0))
+    # (The budget axis's models are other identities: tokens is part of it.)
+    p = next(p for p in records["pretrain"] if (p["size"], p["data"], p["seed"], p["tokens"]) == ("tiny", "wiki", 0, "preset"))
+    assert sorted(p["tokens"] for p in records["pretrain"] if (p["size"], p["data"], p["seed"]) == ("tiny", "wiki", 0)
+                  if p["tokens"] != "preset") == [3_000_000, 10_000_000]
     assert p["source"] == "T-W-Z-100-s0" and p["val_curve"][-1] == {"step": 500.0, "tokens": 1024000.0, "val_loss": 2.6}
 
 
@@ -188,9 +214,11 @@ def test_collect_reads_experiment_commits_through_git(tmp_path, monkeypatch):
 
 SECTIONS = ["Headline", "Positive controls", "Pretraining data", "Few-shot learning curve", "Loss curves",
             "Trainable parameters and training time", "Controls", "Layer-wise probes",
-            "Probing across pretraining time", "F1 per question word", "Scaling", "Sources"]
+            "Probing across pretraining time", "A question-aware probe", "Role probe", "Verbs QA training never saw",
+            "Pretraining budget", "F1 per question word", "Scaling", "Sources"]
 PLOTS = ["headline.png", "data.png", "fewshot.png", "pretrain-loss.png", "finetune-loss.png", "layers.png",
-         "tokens-seen.png", "question-words.png", "scaling.png", "f1-vs-loss.png"]
+         "tokens-seen.png", "roles-layers.png", "budget-tokens.png", "budget-loss.png", "question-words.png",
+         "scaling.png", "f1-vs-loss.png"]
 
 
 def test_report_renders_every_section_and_plot(records, tmp_path):
@@ -207,7 +235,7 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     for name in PLOTS:
         assert f"](report/{name})" in md
         assert (tmp_path / "metrics" / "report" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "No " not in md.split("## 12.")[0]  # no section says its runs are missing
+    assert "No " not in md.split("## 16.")[0]  # no section says its runs are missing
     # The headline: both sizes, IDs, t-interval over three seeds, G, the verdict and its rule.
     assert report.verdict.overall == SCALE
     col = {c: i for i, c in enumerate(VERDICT_COLUMNS)}
@@ -227,6 +255,14 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     assert md.lower().count("selectivity") == 2  # only the sentence that explains the rename
     assert "| tiny-wiki | qasrl | 30.0 [28.0, 32.0] (n=3) | 12.5 [11.3, 13.7] (n=3) | 17.5 [16.8, 18.2] (n=3) | " in md
     assert "descriptive only: 2 sizes" in md
+    # The question-aware probe's own control and G, paired by seed: (50 − 17.5)/(83 − 17.5) at the means
+    assert "| 0.25 [0.24, 0.26] (n=3) | 50.0 [48.0, 52.0] (n=3) | 17.5 [16.3, 18.7] (n=3) | 0.50 [0.49, 0.50] (n=3) | " \
+           "162 / 13,122 |" in md
+    assert "| T-W-F-ALL | 84.0 [82.0, 86.0] (n=3) | 78.0 [76.0, 80.0] (n=3) | -6.0 | 95.0 [95.0, 95.0] (n=3) | 114 |" in md
+    # the budget axis reads only its own runs (tokens is identity) and the preset beside them; every
+    # other section reads the preset runs alone
+    assert "| tiny-wiki | 10M | 10,000,000 | 2.94 | 2.600 | 82.2 (n=1) | 38.2 (n=1) | 58.2 (n=1) | 78.2 (n=1) | " in md
+    assert "| tiny-wiki | preset | 1,024,000 | 0.30 |" in md and "10M" not in md.split("## 13.")[0]
     # Traceability: every experiment in a sources cell is listed with its commit and files.
     assert "| T-W-Z-100-s0 | " in md and "metrics/probe.json" in md
 

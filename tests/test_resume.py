@@ -18,7 +18,7 @@ from emergence import params as params_mod
 from emergence.cli import main
 from emergence.layout import PretrainPaths
 from emergence.model import GPT
-from emergence.pretrain import pretrain
+from emergence.pretrain import pretrain, snapshot_steps
 
 EXE = str(Path(sys.executable).parent / "emergence")
 TIMING = {"tokens_per_s", "train_seconds", "peak_rss_mb"}  # measurements of the run, not results
@@ -156,5 +156,8 @@ def test_compile_param_trains_through_the_compiled_module(tmp_path, monkeypatch)
 
     monkeypatch.setattr(torch, "compile", fake_compile)
     pretrain(paths(d / "out", d / "m.json"), "tiny", p.sizes["tiny"], "wiki", pp, 0)
-    assert len(compiled) == 1 and compiled[0].calls == 12 + p.pretrain.eval_batches * 1
+    # 12 training steps, and eval_batches forward passes per validation: one at every snapshot
+    # (step 0 included) and at the end, which is itself the last snapshot
+    validations = len(snapshot_steps(12, p.pretrain.snapshots))
+    assert len(compiled) == 1 and compiled[0].calls == 12 + p.pretrain.eval_batches * validations
     assert (d / "out/model.safetensors").exists()

@@ -9,11 +9,12 @@ import pytest
 
 from emergence.data.qa import SENTENCES_PER_PARAGRAPH
 from emergence.data.world import generate_world, lexicon
+from emergence.data.world.questions import held_out_verbs, verb_forms
 
 SIZES = dict(n_documents={"train": 60, "validation": 15}, n_nq={"train": 150, "validation": 40},
              n_qasrl_sentences={"train": 500, "validation": 120})
 
-QASRL_KEYS = ["sentence", "sent_id", "predicate_idx", "predicate", "question", "answers"]
+QASRL_KEYS = ["sentence", "sent_id", "predicate_idx", "predicate", "question", "answers", "role", "predicate_lemma"]
 WH = {"who", "what", "where", "when", "why", "how", "how much"}
 AUX = {"_", "did", "was", "were"}
 PLACEHOLDERS = {"_", "someone", "something"}
@@ -101,6 +102,9 @@ def test_qasrl_schema(world):
             assert r["sent_id"].startswith(split + "-")
             assert 0 <= r["predicate_idx"] < len(tokens)
             assert r["predicate"] == tokens[r["predicate_idx"]]
+            assert r["role"] in lexicon.ROLE_ORDER
+            lemma = next(v for v in lexicon.VERBS if v.base == r["predicate_lemma"])
+            assert r["predicate"] in (lemma.past, lemma.participle, lemma.ing, lemma.base)
             q = r["question"]
             assert len(q) == 8 and q[-1] == "?"
             wh, aux, subj, verb, obj, prep, obj2 = q[:7]
@@ -228,14 +232,63 @@ def test_distractors_present(world):
     assert with_distractor >= 0.2 * len(by_sentence)
 
 
-def test_the_default_world_is_the_one_dc757c4_generated():
-    """The world at params.yaml's default `embedded:` sizes, byte for byte (record and key order
-    included): its sha256 as computed on dc757c4, before the world became a package. A change to
-    the generator that moves one byte of data/raw fails here, not three stages later."""
+def test_without_held_out_verbs_the_world_is_the_one_dc757c4_generated():
+    """With no held-out verbs, the world at params.yaml's other default `embedded:` sizes is byte
+    for byte (record and key order included) the one dc757c4 generated, before the world became
+    a package, once each QA-SRL record drops the two keys added since (role, predicate_lemma).
+    A change to the generator that moves one byte of data/raw fails here, not three stages later."""
     world = generate_world(0, {"train": 3000, "validation": 150}, {"train": 3000, "validation": 200},
-                           {"train": 1500, "validation": 300})
+                           {"train": 1500, "validation": 300}, unseen_verbs=0)
+    for rows in world["qasrl"].values():
+        for r in rows:
+            del r["role"], r["predicate_lemma"]
     digest = hashlib.sha256(json.dumps(world).encode()).hexdigest()
     assert digest == "cb3fabac78dd0ed601dff5f8290f68b9d88ed2bb75764cf8d8a07c71a45286cd"
+
+
+def test_the_default_world_with_held_out_verbs():
+    """params.yaml's default world (8 held-out verbs), pinned byte for byte as above."""
+    world = generate_world(0, {"train": 3000, "validation": 150}, {"train": 3000, "validation": 200},
+                           {"train": 1500, "validation": 300}, unseen_verbs=8)
+    digest = hashlib.sha256(json.dumps(world).encode()).hexdigest()
+    assert digest == "e3b62be4b3fb2c9a6a0d641b4268c9abffc7bd59eceac47d291b2733366931a1"
+
+
+@pytest.fixture(scope="module")
+def held_out_world():
+    return generate_world(3, {"train": 1500, "validation": 20}, {"train": 5, "validation": 5},
+                          {"train": 600, "validation": 300}, unseen_verbs=8)
+
+
+def test_held_out_verbs_never_occur_in_qa_training(held_out_world):
+    held = held_out_verbs(3, 8)
+    assert len({v.base for v in held}) == 8
+    forms = verb_forms(held)
+    train = held_out_world["qasrl"]["train"]
+    assert not any(forms & set(r["sentence"].split(" ")) for r in train), "no form, in any clause"
+    trained = {r["predicate_lemma"] for r in train}
+    assert trained.isdisjoint(v.base for v in held)
+    # every other main verb is trained, so `unseen` in validation means held out, nothing else
+    validation = held_out_world["qasrl"]["validation"]
+    unseen = {r["predicate_lemma"] for r in validation} - trained
+    assert unseen == {v.base for v in held}
+
+
+def test_held_out_verbs_occur_in_the_pretraining_text(held_out_world):
+    words = {w for doc in held_out_world["wiki"]["train"] for w in doc["text"].replace(".", " ").split()}
+    for v in held_out_verbs(3, 8):
+        assert words & {v.base, v.past, v.participle, v.ing}, v.base
+
+
+def test_held_out_verbs_feed_the_seen_unseen_split(held_out_world):
+    from emergence.data.qa import qasrl_to_examples
+    from emergence.evaluate import verb_groups
+    train, _ = qasrl_to_examples(held_out_world["qasrl"]["train"])
+    val, _ = qasrl_to_examples(held_out_world["qasrl"]["validation"])
+    groups = verb_groups(val, {ex.predicate for ex in train})
+    held = {v.base for v in held_out_verbs(3, 8)}
+    assert [groups[ex.id] == "unseen" for ex in val] == [ex.predicate in held for ex in val]
+    assert 0.1 < sum(g == "unseen" for g in groups.values()) / len(val) < 0.5
 
 
 def test_squad_paragraphs_hold_every_located_answer_at_its_offset(world):

@@ -73,8 +73,10 @@ def download(params: Params, raw_dir: Path) -> dict:
             n_documents=e.documents.as_dict(),
             n_nq=e.nq.as_dict(),
             n_qasrl_sentences=e.qasrl_sentences.as_dict(),
+            unseen_verbs=e.unseen_verbs,
         )
-        return write_raw(world, raw_dir, {"source": "embedded", "seed": e.seed})
+        return write_raw(world, raw_dir, {"source": "embedded", "seed": e.seed,
+                                          "unseen_verbs": e.unseen_verbs})
     # hub and local: the same datasets.load_dataset call, a repo id or a local copy of the repo.
     # Everything is loaded before the first file is written, so a failure leaves nothing.
     from emergence.data.hub import load_world

@@ -56,6 +56,34 @@ class QAExample:
     answer_starts: tuple[int, ...]
     predicate_idx: int
     question_word: str
+    predicate: str = ""   # the target verb (its lemma where the record has one), lowercased; "" for SQuAD
+    role: str = ""        # the asked-for argument's role: the generator's, else question_role(); "" for SQuAD
+
+
+# QA-SRL's usual role abstraction from a question: the wh-word and which slot holds the gap.
+# who/what questions are named by the gap's syntactic slot (a passive's subject is the verb's
+# object); the other wh-words name an adjunct role themselves.
+WH_ROLES = {"when": "time", "where": "place", "why": "cause", "how": "manner", "how much": "extent",
+            "how many": "extent", "how long": "duration", "how often": "frequency"}
+BE_FORMS = frozenset({"is", "are", "was", "were", "be", "been", "being"})
+
+
+def question_role(slots: list[str]) -> str:
+    """The role a QA-SRL question (its 7 or 8 slots: wh aux subj verb obj prep obj2 [?]) asks
+    for: "subject", "object", "prep-object" (the gap is a preposition's object), or the adjunct
+    role of its wh-word (time, place, cause, manner, extent, ...)."""
+    wh, aux, subj, verb, obj, prep, obj2 = (s.lower() for s in slots[:7])
+    two_word = " ".join(wh.split()[:2])
+    if two_word in WH_ROLES or wh in WH_ROLES:
+        return WH_ROLES.get(two_word) or WH_ROLES[wh]
+    empty = EMPTY_SLOT
+    if prep != empty and obj2 == empty and (subj != empty or obj != empty):
+        return "prep-object"             # "who did someone give something to?"
+    if subj == empty:
+        if aux in BE_FORMS and not verb.endswith("ing"):   # passive: "what was given?"
+            return "object" if obj == empty else "indirect-object"   # "who was given something?"
+        return "subject"
+    return "object"
 
 
 def question_text(slots: list[str]) -> str:
@@ -157,6 +185,8 @@ def qasrl_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
                 answer_starts=starts,
                 predicate_idx=pred,
                 question_word=question_word(question),
+                predicate=str(rec.get("predicate_lemma") or rec["predicate"]).lower(),
+                role=rec.get("role") or question_role(rec["question"]),
             )
         )
     return examples, alignment_stats(examples)

@@ -36,7 +36,7 @@ import re
 
 from emergence.data.qa import squad_from_qasrl
 from emergence.data.world.grammar import detok
-from emergence.data.world.questions import draw_qasrl_split
+from emergence.data.world.questions import draw_qasrl_split, held_out_verbs, verb_forms
 from emergence.data.world.stories import (
     draw_document,
     draw_nq,
@@ -56,12 +56,15 @@ def _capital_tails(sentence: str, into: set) -> None:
 
 
 def generate_world(seed: int, n_documents: dict[str, int], n_nq: dict[str, int],
-                   n_qasrl_sentences: dict[str, int]) -> dict[str, dict[str, list[dict]]]:
+                   n_qasrl_sentences: dict[str, int], unseen_verbs: int = 0) -> dict[str, dict[str, list[dict]]]:
     """Returns {"wiki": {"train": [...], "validation": [...]}, "nq": {...}, "qasrl": {...},
     "squad": {...}}.
 
     Each size dict maps split name ("train", "validation") to a count: documents, nq
     questions, and QA-SRL sentences (each yielding one record per question, ~2-5).
+    ``unseen_verbs`` verbs (``questions.held_out_verbs``) never occur, in any form, in a QA-SRL
+    train sentence; validation draws from every verb, so some of its questions are about verbs
+    only pretraining showed.
     """
     people = draw_people(seed)
 
@@ -94,9 +97,11 @@ def generate_world(seed: int, n_documents: dict[str, int], n_nq: dict[str, int],
     qasrl: dict[str, list[dict]] = {}
     seen: set[str] = set()
     train_tails: set[str] = set()
+    banned = verb_forms(held_out_verbs(seed, unseen_verbs))
     for split in sorted(n_qasrl_sentences, key=lambda s: s != "train"):
         forbidden = set() if split == "train" else prose_tails | train_tails
-        records, sentences = draw_qasrl_split(seed, split, n_qasrl_sentences[split], forbidden, seen)
+        records, sentences = draw_qasrl_split(seed, split, n_qasrl_sentences[split], forbidden, seen,
+                                              banned if split == "train" else frozenset())
         if split == "train":
             for tokens in sentences:
                 _capital_tails(detok(tokens), train_tails)

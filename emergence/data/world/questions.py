@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from emergence.data.world.grammar import Clause, Pools, detok, draw_sentence, pick
-from emergence.data.world.lexicon import PERSON_ARG_ROLES, ROLE_ORDER
+from emergence.data.world.lexicon import PERSON_ARG_ROLES, ROLE_ORDER, SUBORDINATE_VERBS, VERBS, Verb
 
 
 def _placeholder(np) -> str:
@@ -90,7 +90,8 @@ def _question(c: Clause, role: str, rng: random.Random) -> tuple[list[str], str]
     return [wh, "was", subj, v.participle, obj, prep, "_"], mode
 
 
-def _questions(c: Clause, tokens: list[str], rng: random.Random) -> list[tuple[list[str], list[str]]]:
+def _questions(c: Clause, tokens: list[str], rng: random.Random) -> list[tuple[str, list[str], list[str]]]:
+    """(role, question slots, answers) for every role of the clause that has a span."""
     out = []
     for role in ROLE_ORDER:
         if role not in c.spans:
@@ -105,14 +106,29 @@ def _questions(c: Clause, tokens: list[str], rng: random.Random) -> list[tuple[l
             text = " ".join(tokens[a:b])
             if text not in answers:
                 answers.append(text)
-        out.append((slots + ["?"], answers[:3]))
+        out.append((role, slots + ["?"], answers[:3]))
     return out
 
 
-def draw_qasrl_split(seed: int, split: str, n: int, forbidden: set, seen: set) -> tuple[list[dict], list]:
+def held_out_verbs(seed: int, k: int) -> tuple[Verb, ...]:
+    """The k verbs QA training never shows (a seeded choice among the verbs that head main
+    clauses only, so that no subordinate "after ..." clause has to be rejected for them). The
+    stories use every verb, so pretraining text holds them all."""
+    candidates = [v for v in VERBS if v not in SUBORDINATE_VERBS]
+    return tuple(random.Random(f"{seed}:held-out-verbs").sample(candidates, k))
+
+
+def verb_forms(verbs) -> frozenset[str]:
+    return frozenset(form for v in verbs for form in (v.base, v.past, v.participle, v.ing))
+
+
+def draw_qasrl_split(seed: int, split: str, n: int, forbidden: set, seen: set,
+                     banned_words: frozenset[str] = frozenset()) -> tuple[list[dict], list]:
     """QA-SRL records about `n` distinct sentences of one split: a target clause per sentence and a
     record per question about it (two at least). A sentence in `seen` (added to as drawn, across
-    splits) or whose prose is in `forbidden` is drawn again. Returns the records and the
+    splits), whose prose is in `forbidden` or that holds a word of `banned_words` (the held-out
+    verbs' forms, for QA train) is drawn again. Each record carries the generator's `role` for the
+    argument asked about and the target verb's `predicate_lemma`. Returns the records and the
     sentences' tokens."""
     rng = random.Random(f"{seed}:qasrl:{split}")
     pools = Pools(rng)
@@ -124,7 +140,7 @@ def draw_qasrl_split(seed: int, split: str, n: int, forbidden: set, seen: set) -
             raise RuntimeError(f"could not draw {n} distinct QA-SRL sentences for {split}")
         tokens, clauses = draw_sentence(pools)
         text = " ".join(tokens)
-        if text in seen or detok(tokens) in forbidden:
+        if text in seen or detok(tokens) in forbidden or not banned_words.isdisjoint(tokens):
             continue
         target = pick(rng, clauses)
         qas = _questions(target, tokens, rng)
@@ -133,8 +149,8 @@ def draw_qasrl_split(seed: int, split: str, n: int, forbidden: set, seen: set) -
         seen.add(text)
         sent_id = f"{split}-{len(sentences):06d}"
         sentences.append(tokens)
-        for question, answers in qas:
+        for role, question, answers in qas:
             records.append({"sentence": text, "sent_id": sent_id, "predicate_idx": target.verb_idx,
                             "predicate": tokens[target.verb_idx], "question": question,
-                            "answers": answers})
+                            "answers": answers, "role": role, "predicate_lemma": target.verb.base})
     return records, sentences
