@@ -4,7 +4,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from emergence.cli import main
-from emergence.grid import Experiment, experiment_id, few_shot_grid, queue_command, study_grid
+from emergence.grid import Experiment, budget_grid, experiment_id, few_shot_grid, queue_command, study_grid, token_label
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,3 +90,31 @@ def test_grid_queue_runs_each_command_and_reports_failures(tmp_path, monkeypatch
     assert result.exit_code == 1
     assert "queued 3 of 4" in result.output and "dvc queue start -j 1" in result.output
     assert "could not queue T-W-Z-ALL-s1" in result.output
+
+
+def test_budget_axis_ids_order_and_params():
+    exps = budget_grid("tiny", [10_000_000, 1_000_000, 2_500_000], data=("wiki", "none"), seeds=(0,))
+    assert [e.name for e in exps] == ["T-W-F-ALL-1M-s0", "T-W-Z-ALL-1M-s0", "T-W-F-ALL-2500K-s0", "T-W-Z-ALL-2500K-s0",
+                                      "T-W-F-ALL-10M-s0", "T-W-Z-ALL-10M-s0"]  # cheapest first; `none` trains no step
+    assert exps[-1].params()["pretrain_tokens"] == 10_000_000
+    assert experiment_id("tiny", "wiki", "frozen", "all") == "T-W-Z-ALL"  # the preset adds nothing
+    assert [token_label(t) for t in (10**9, 1500, 1234)] == ["1G", "1500", "1234"]
+
+
+def test_grid_budgets_and_shared_settings(tmp_path, monkeypatch):
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["grid", "--sizes", "tiny", "--data", "wiki", "--modes", "frozen", "--budgets",
+                                       "1M,10M", "--seeds", "0", "--set", "embedded.documents.train=20000"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"dvc exp run --queue --name T-W-Z-ALL-{b}-s0 -S model=tiny -S pretrain_data=wiki -S freeze=true "
+        f"-S finetune_samples=all -S pretrain_tokens={n} -S seed=0 -S embedded.documents.train=20000"
+        for b, n in (("1M", 1_000_000), ("10M", 10_000_000))]
+    for args, message in ((["--set", "embedded.documents.train=-1"], "embedded.documents.train: must be > 0"),
+                          (["--set", "embedded.docs=1"], "embedded.docs: unknown key"),
+                          (["--budgets", "0"], "pretrain_tokens: '0' is not")):
+        bad = CliRunner().invoke(main, ["grid", "--sizes", "tiny", "--budgets", "1M", *args])
+        assert bad.exit_code == 2 and message in bad.output and bad.output.count("\n") == 1, bad.output
+    both = CliRunner().invoke(main, ["grid", "--few-shot", "tiny", "--budgets", "1M"])
+    assert both.exit_code == 2 and "two different grids" in both.output

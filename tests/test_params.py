@@ -76,6 +76,16 @@ BAD = [
     ("modal.timeouts.eval", 60.5, "modal.timeouts.eval: expected int, got 60.5"),
     ("modal.timeouts.train", 60, "modal.timeouts.train: unknown key"),
     ("modal.timeouts.bench", DELETE, "modal.timeouts.bench: missing key"),
+    ("pretrain_tokens", 0, "pretrain_tokens: 0 is not 'preset' or a positive token count"),
+    ("pretrain_tokens", "lots", "pretrain_tokens: 'lots' is not 'preset' or a positive token count"),
+    ("pretrain_tokens", "1.0005K", "pretrain_tokens: '1.0005K' is not"),
+    ("pretrain_tokens", "2.5M", None),
+    ("pretrain_tokens", DELETE, "pretrain_tokens: missing key"),
+    ("probe.question_aware", "yes", "probe.question_aware: expected bool, got 'yes'"),
+    ("probe.roles", DELETE, "probe.roles: missing key"),
+    ("probe.layers", [0, 1], "probe.layers: unknown key"),
+    ("embedded.unseen_verbs", 13, "embedded.unseen_verbs: 13 is outside [0, 12]"),
+    ("embedded.unseen_verbs", -1, "embedded.unseen_verbs: -1 is outside [0, 12]"),
 ]
 
 
@@ -107,6 +117,21 @@ def test_cli_flags_are_validated_like_params(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["--backend", "cloud", "download"])
     assert result.exit_code == 2 and "'cloud' is not one of 'local', 'docker', 'modal'" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_tokens_from_strings():
+    assert params_mod.parse_tokens("preset") == "preset"
+    assert [params_mod.parse_tokens(v) for v in ("10M", "2.5m", "250K", "1_000", "1G", 7)] == \
+        [10_000_000, 2_500_000, 250_000, 1000, 10**9, 7]
+
+
+def test_settings_apply_like_dvc_set():
+    data = {"a": 1, "b": {"c": [1, 2]}}
+    assert params_mod.apply_settings(data, ["a=3", "b.c=[5]"]) == {"a": 3, "b": {"c": [5]}}
+    assert data == {"a": 1, "b": {"c": [1, 2]}}  # a copy
+    for bad, message in (("a", "not KEY=VALUE"), ("b.d=1", "b.d: unknown key"), ("a.c=1", "a.c: unknown key")):
+        with pytest.raises(params_mod.ParamsError, match=message):
+            params_mod.apply_settings(data, [bad])
 
 
 def test_samples_from_strings():

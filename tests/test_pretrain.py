@@ -18,3 +18,13 @@ def test_real_corpora_are_budgeted_in_passes_over_their_tokens():
     # a corpus smaller than one step still trains a step, with a step of warmup
     tiny = budget(PRESET, "local", 100)
     assert (tiny.max_steps, tiny.warmup_steps) == (1, 1)
+
+
+def test_a_token_budget_replaces_the_preset_or_the_passes():
+    # embedded: ceil(10M / (16 x 128)) = 4883 steps of the preset batch, warmup as written
+    b = budget(PRESET, "embedded", 10**9, 10_000_000)
+    assert (b.batch_size, b.max_steps, b.warmup_steps) == (16, 4883, 50)
+    # hub: the hub batch, ceil(10M / (64 x 128)) = 1221 steps whatever the passes say, 2% warmup
+    h = budget(PRESET, "hub", 10**9, 10_000_000)
+    assert (h.batch_size, h.max_steps, h.warmup_steps) == (64, 1221, 24)
+    assert budget(PRESET, "embedded", 10**9, "preset") == PRESET

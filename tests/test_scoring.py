@@ -359,3 +359,16 @@ def test_question_bootstrap_rejects_bad_input():
         question_bootstrap({"a": 1.0}, {})
     with pytest.raises(ValueError):
         question_bootstrap({"a": 1.0}, {"a": "s"}, level=1.0)
+
+
+def test_scores_split_by_whether_qa_training_saw_the_verb():
+    from emergence.evaluate import score_run, verb_groups
+    ex = [QAExample(f"q{i}", "who?", f"Ann met Bo {i} .", ("Ann",), (0,), 1, "who", predicate=verb)
+          for i, verb in enumerate(("meet", "meet", "sell", "sell"))]
+    verbs = verb_groups(ex, {"meet", "give"})
+    assert verbs == {"q0": "seen", "q1": "seen", "q2": "unseen", "q3": "unseen"}
+    run = score_run({"q0": "Ann", "q1": "Bo", "q2": "Ann", "q3": "Ann"}, ex, seed=0, verbs=verbs)
+    assert run["f1_by_verb"] == {"seen": 50.0, "unseen": 100.0} and run["count_by_verb"] == {"seen": 2, "unseen": 2}
+    assert run["f1_unseen_verbs_lo"] == run["f1_unseen_verbs_hi"] == 100.0  # every resample scores 100
+    squad = [QAExample("s", "who?", "Ann met Bo .", ("Ann",), (0,), -1, "who")]
+    assert verb_groups(squad, {"meet"}) is None and "f1_by_verb" not in score_run({"s": "Ann"}, squad)
