@@ -623,8 +623,9 @@ def _budget(r) -> int | str:
 def budget_section(rec) -> Section:
     """The budget axis: every probe against tokens seen and against validation loss."""
     section = Section("Pretraining budget")
-    swept = {(p["size"], p["data"]) for p in rec["probes"] if _budget(p) != "preset"}
-    probes = [p for p in rec["probes"] if (p["size"], p["data"]) in swept]
+    # The sweep's runs only: the study's preset runs may read another world (a sweep grows it).
+    probes = [p for p in rec["probes"] if _budget(p) != "preset"]
+    swept = {(p["size"], p["data"]) for p in probes}
     if not probes:
         section.text.append("No budget sweep found (experiments with `pretrain_tokens` set): "
                             "`emergence grid --sizes tiny --data wiki --budgets 1M,3M,10M --queue`.")
@@ -634,17 +635,17 @@ def budget_section(rec) -> Section:
     keys = ("size", "data", "tokens")
     metrics = {"linear": "frozen_f1", "question-aware": "question_aware_f1", "role accuracy": "role_accuracy"}
     final = {name: group(probes, keys, _probe(m)) for name, m in metrics.items()}
-    full = group([{**r, "tokens": _budget(r)} for r in rec["runs"]
-                  if _at_all(r) and r["mode"] == "full" and (r["size"], r["data"]) in swept], keys, _eval("f1"))
+    full = group([{**r, "tokens": _budget(r)} for r in rec["runs"] if _at_all(r) and r["mode"] == "full"
+                  and _budget(r) != "preset" and (r["size"], r["data"]) in swept], keys, _eval("f1"))
     rows = []
-    for k in sorted(final["linear"], key=lambda k: (k[0], k[1], -1 if k[2] == "preset" else k[2])):
+    for k in final["linear"]:
         seeds = [seed for (s, d, t, seed) in pre if (s, d, t) == k]
         m = pre.get((*k, seeds[0])) if seeds else {}
         rows.append([f"{k[0]}-{k[1]}", token_label(k[2]), f"{m.get('tokens_seen', 0):,}", _num(m.get("passes_over_data"), 2),
                      _num(m.get("val_loss"), 3), _cell(full.get(k))] +
                     [_cell(final[name].get(k)) for name in metrics] + [_sources(final["linear"][k], full.get(k))])
     section.text.append(
-        "Tiny pretrained on growing token budgets (`pretrain_tokens`, one cosine schedule per budget, on an embedded "
+        "Models pretrained on growing token budgets (`pretrain_tokens`, one cosine schedule per budget, on an embedded "
         "world grown so the largest budget reads its text at most ~3 times: `passes`). Each probe on the finished "
         "model, then on every snapshot of every budget against tokens seen and against the snapshot's validation "
         "loss: if competence follows the loss, the points of all budgets fall on one curve. Mean [95% t-interval "
@@ -652,7 +653,7 @@ def budget_section(rec) -> Section:
     section.tables.append(Table(["model", "budget", "tokens seen", "passes", "val loss", "full F1"] +
                                 [f"{name} (final)" for name in metrics] + ["sources"], rows))
     by_tokens, by_loss = {}, {}
-    for p in sorted(probes, key=lambda p: (-1 if p["tokens"] == "preset" else p["tokens"], p["seed"])):
+    for p in sorted(probes, key=lambda p: (p["tokens"], p["seed"])):
         m = p["metrics"]
         loss = m.get("val_loss_by_tokens_seen") or {}
         for name, key in (("linear", "f1_by_tokens_seen"), ("question-aware", "question_aware_f1_by_tokens_seen"),

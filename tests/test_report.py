@@ -259,10 +259,11 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     assert "| 0.25 [0.24, 0.26] (n=3) | 50.0 [48.0, 52.0] (n=3) | 17.5 [16.3, 18.7] (n=3) | 0.50 [0.49, 0.50] (n=3) | " \
            "162 / 13,122 |" in md
     assert "| T-W-F-ALL | 84.0 [82.0, 86.0] (n=3) | 78.0 [76.0, 80.0] (n=3) | -6.0 | 95.0 [95.0, 95.0] (n=3) | 114 |" in md
-    # the budget axis reads only its own runs (tokens is identity) and the preset beside them; every
-    # other section reads the preset runs alone
+    # the budget axis reads only its own runs (tokens is identity; a sweep may grow the world, so
+    # the preset runs are not its baseline); every other section reads the preset runs alone
     assert "| tiny-wiki | 10M | 10,000,000 | 2.94 | 2.600 | 82.2 (n=1) | 38.2 (n=1) | 58.2 (n=1) | 78.2 (n=1) | " in md
-    assert "| tiny-wiki | preset | 1,024,000 | 0.30 |" in md and "10M" not in md.split("## 13.")[0]
+    assert "| tiny-wiki | 3M | 3,000,000 | 0.88 |" in md and "| preset |" not in md
+    assert "10M" not in md.split("## 13.")[0]
     # Traceability: every experiment in a sources cell is listed with its commit and files.
     assert "| T-W-Z-100-s0 | " in md and "metrics/probe.json" in md
 
