@@ -507,12 +507,20 @@ def _full_f1(rec) -> dict[tuple, Estimate]:
     return group(runs, ("size", "data", "task"), _eval("f1"))
 
 
-def question_aware_section(rec) -> Section:
-    section = Section("A question-aware probe")
-    probes = [p for p in rec["probes"] if p["metrics"].get("question_aware_f1") is not None]
+def _probe_section(rec, title: str, key: str, missing: str) -> tuple[Section, list[dict]]:
+    """A section and the probe records that hold `key`; without any, the section says `missing`."""
+    section = Section(title)
+    probes = [p for p in rec["probes"] if p["metrics"].get(key) is not None]
     if not probes:
-        section.text.append("No question-aware probes found (probe.json question_aware_f1): the probe stage has not "
-                            "run with `probe.question_aware: true`.")
+        section.text.append(missing)
+    return section, probes
+
+
+def question_aware_section(rec) -> Section:
+    section, probes = _probe_section(rec, "A question-aware probe", "question_aware_f1",
+                                     "No question-aware probes found (probe.json question_aware_f1): the probe stage "
+                                     "has not run with `probe.question_aware: true`.")
+    if not probes:
         return section
     keys = ("size", "data", "task")
     lin, lin_c, aware, aware_c = (group(probes, keys, _probe(n)) for n in
@@ -545,11 +553,10 @@ def question_aware_section(rec) -> Section:
 
 
 def roles_section(rec) -> Section:
-    section = Section("Role probe (edge probing)")
-    probes = [p for p in rec["probes"] if p["metrics"].get("role_accuracy") is not None]
+    section, probes = _probe_section(rec, "Role probe (edge probing)", "role_accuracy",
+                                     "No role probes found (probe.json role_accuracy): the probe stage has not run "
+                                     "with `probe.roles: true`, or the task has no roles (SQuAD).")
     if not probes:
-        section.text.append("No role probes found (probe.json role_accuracy): the probe stage has not run with "
-                            "`probe.roles: true`, or the task has no roles (SQuAD).")
         return section
     keys = ("size", "data", "task")
     cols = [("majority", "role_majority"), ("random init", "role_random_init"), ("lexical (layer 0)", "role_lexical"),
