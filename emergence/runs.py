@@ -137,14 +137,19 @@ def experiments_from_exp_show(shown: list[dict]) -> list[dict]:
     {"rev", "name", "data": {"params": {"params.yaml": {"data": {...}}}, "metrics": ...},
      "experiments": [{"name", "executor", "revs": [{"rev", "name", "data", "error"}]}] | null}.
     `executor` is null for a finished experiment and {"state": "queued"|"running"|"failed"...}
-    otherwise; those, and any rev with an error, hold no results and are skipped.
+    otherwise; those, and any rev with an error, hold no results and are skipped. Only an
+    experiment's first rev is its result.
     """
     found = []
     for baseline in shown:
         for exp in baseline.get("experiments") or []:
             if exp.get("executor") and exp["executor"].get("state") != "success":
                 continue
-            for rev in exp.get("revs") or []:
+            # revs[0] is the experiment's own commit. DVC lists more only when the experiment's ref
+            # sits under another baseline than its parent commit (two `dvc exp run`s at once in two
+            # worktrees of one repo share its exec refs): then it walks the parents, which are
+            # baseline commits holding whatever metrics were committed, not this experiment's.
+            for rev in (exp.get("revs") or [])[:1]:
                 data = rev.get("data")
                 if rev.get("error") or not data:
                     continue

@@ -159,7 +159,11 @@ EXP_SHOW = [  # the shape of `dvc exp show --json` in DVC 3.67 (trimmed), checke
                    "data": {"rev": "f7f1", "timestamp": "2026-11-23T16:15:16",
                             "params": {"params.yaml": {"data": {"model": "small", "seed": 0}}},
                             "metrics": {"metrics/eval.json": {"data": {"f1": 11.0}}}},
-                   "error": None, "experiments": None}], "executor": None, "name": "S-W-F-ALL-s0"},
+                   "error": None, "experiments": None},
+                  # a parent commit DVC appends when the experiment's ref sits under another baseline
+                  {"rev": "2" * 40, "name": "S-W-F-ALL-s0", "data": {"timestamp": "2026-11-23T15:00:00",
+                                                                      "params": {"params.yaml": {"data": {"seed": 9}}}},
+                   "error": None}], "executor": None, "name": "S-W-F-ALL-s0"},
         {"revs": [{"rev": "79b22c90e98614f2254daa8c0d5be30082fed03e", "name": "T-W-F-ALL-s2",
                    "data": {"timestamp": "2026-11-23T16:15:28", "params": {}, "metrics": {}}, "error": None}],
          "executor": {"state": "queued", "name": "dvc-task"}, "name": "T-W-F-ALL-s2"},
