@@ -98,9 +98,16 @@ def probe(paths: layout.ProbePaths, task: str, fp: FinetuneParams, ep: EvalParam
         return result
 
     by_layer = {layer: span_probe(lm, layer) for layer in range(n_layer + 1)}
-    nets = {step: lm if step == last else load_snapshot(lm, layout.snapshot_file(paths.snapshots, step)).to(device)
-            for step in sorted(snapshots)}
-    linear = {step: by_layer[n_layer] if step == last else span_probe(net, None) for step, net in nets.items()}
+    final_roles = role_probe_at(lm, list(range(n_layer + 1))) if roles else None
+    # One snapshot in memory at a time: every probe of it, then the next (medium's would not all fit).
+    linear, aware, roles_at = {}, {}, {}
+    for step in sorted(snapshots):
+        net = lm if step == last else load_snapshot(lm, layout.snapshot_file(paths.snapshots, step)).to(device)
+        linear[step] = by_layer[n_layer] if step == last else span_probe(net, None)
+        if pp.question_aware:
+            aware[step] = span_probe(net, None, "question-aware")
+        if roles:
+            roles_at[step] = (final_roles if step == last else role_probe_at(net, [n_layer]))["by_layer"][str(n_layer)]
     frozen, random_init = linear[last]["f1"], linear[0]["f1"]
     time_rows = {step: {"step": step, "tokens_seen": tokens, "val_loss": config["snapshot_val_loss"][str(step)],
                         "f1": linear[step]["f1"]} for step, tokens in sorted(snapshots.items())}
@@ -125,7 +132,6 @@ def probe(paths: layout.ProbePaths, task: str, fp: FinetuneParams, ep: EvalParam
     if verbs is not None:
         metrics["frozen_f1_by_verb"] = by_layer[n_layer]["f1_by_verb"]
     if pp.question_aware:
-        aware = {step: span_probe(net, None, "question-aware") for step, net in nets.items()}
         metrics |= {
             "question_aware_f1": aware[last]["f1"],
             "question_aware_random_init_f1": aware[0]["f1"],
@@ -138,9 +144,7 @@ def probe(paths: layout.ProbePaths, task: str, fp: FinetuneParams, ep: EvalParam
         for step, r in aware.items():
             time_rows[step]["question_aware_f1"] = r["f1"]
     if roles:
-        final = role_probe_at(lm, list(range(n_layer + 1)))
-        across = {step: final if step == last else role_probe_at(net, [n_layer]) for step, net in nets.items()}
-        at_last = {step: r["by_layer"][str(n_layer)] for step, r in across.items()}
+        final, at_last = final_roles, roles_at
         metrics |= {
             "role_accuracy": at_last[last]["accuracy"],
             "role_macro_f1": at_last[last]["macro_f1"],
