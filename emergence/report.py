@@ -627,6 +627,25 @@ def _budget(r) -> int | str:
     return r.get("tokens", "preset")
 
 
+def _by_model(est: dict[tuple, Estimate]) -> dict[tuple, list]:
+    """(size, data, tokens) keys -> {(size, data): [tokens, ascending]}."""
+    out: dict[tuple, list] = {}
+    for s, d, t in est:
+        out.setdefault((s, d), []).append(t)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def budget_change(a: Estimate, b: Estimate) -> str:
+    """How b (the bigger budget) differs from a, claimed only where the t-intervals separate."""
+    if a.lo is None or b.lo is None:
+        return "no interval at one of the two budgets (one seed): no claim"
+    if b.lo > a.hi:
+        return "rises (intervals separate)"
+    if a.lo > b.hi:
+        return "falls (intervals separate)"
+    return "no change beyond the intervals (they overlap)"
+
+
 def budget_section(rec) -> Section:
     """The budget axis: every probe against tokens seen and against validation loss."""
     section = Section("Pretraining budget")
@@ -659,6 +678,14 @@ def budget_section(rec) -> Section:
         "over seeds]; a budget with one seed has no interval.")
     section.tables.append(Table(["model", "budget", "tokens seen", "passes", "val loss", "full F1"] +
                                 [f"{name} (final)" for name in metrics] + ["sources"], rows))
+    changes = []
+    for name, est in final.items():
+        for (s, d), budgets in _by_model(est).items():
+            for a, b in zip(budgets, budgets[1:]):
+                changes.append([f"{s}-{d}", name, f"{token_label(a)} → {token_label(b)}", _cell(est[(s, d, a)]),
+                                _cell(est[(s, d, b)]), budget_change(est[(s, d, a)], est[(s, d, b)])])
+    section.tables.append(Table(["model", "probe", "budgets", "from", "to", "reading"], changes,
+                                "What a bigger budget changed: a change is stated only where the intervals separate"))
     by_tokens, by_loss = {}, {}
     for p in sorted(probes, key=lambda p: (p["tokens"], p["seed"])):
         m = p["metrics"]

@@ -268,6 +268,7 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     assert "| tiny-wiki | 10M | 10,000,000 | 2.94 | 2.600 | 82.2 (n=1) | 38.2 (n=1) | 58.2 (n=1) | 78.2 (n=1) | " in md
     assert "| tiny-wiki | 3M | 3,000,000 | 0.88 |" in md and "| preset |" not in md
     assert "10M" not in md.split("## 13.")[0]
+    assert "| tiny-wiki | linear | 3M → 10M | 32.2 (n=1) | 38.2 (n=1) | no interval at one of the two budgets (one seed): no claim |" in md
     # Traceability: every experiment in a sources cell is listed with its commit and files.
     assert "| T-W-Z-100-s0 | " in md and "metrics/probe.json" in md
 
@@ -383,3 +384,13 @@ def test_positive_control_none_is_called_a_finding_about_the_probe():
     assert "wiki+nq vs wiki, frozen probe: does not clearly change it at tiny (not separated); raises it at small." in md
     data = md.split("Pretraining data:")[1].split("\n## ")[0]
     assert "none F1" not in data and "R-F-ALL" not in data  # scratch runs are no pretraining condition
+
+
+def test_a_budget_change_is_claimed_only_where_intervals_separate():
+    from emergence.report import budget_change
+    from emergence.summary import estimate
+    low, high, mid = estimate([10.0, 11.0, 12.0]), estimate([20.0, 21.0, 22.0]), estimate([11.0, 12.0, 13.0])
+    assert budget_change(low, high) == "rises (intervals separate)"
+    assert budget_change(high, low) == "falls (intervals separate)"
+    assert budget_change(low, mid) == "no change beyond the intervals (they overlap)"
+    assert budget_change(low, estimate([30.0])).startswith("no interval")
