@@ -460,7 +460,8 @@ def controls_section(rec) -> Section:
 
 
 def _curve_section(rec, title: str, metric: str, xname: str, plot_file: str, text: str, missing: str,
-                   xscale: str = "linear", ylabel: str = "frozen-probe F1") -> Section:
+                   xscale: str = "linear", ylabel: str = "frozen-probe F1",
+                   keys: tuple[str, ...] = ("size", "data", "task"), label: Callable[[tuple], str] | None = None) -> Section:
     """A per-probe curve (f1_by_layer, f1_by_tokens_seen): mean over seeds at each x."""
     section = Section(title)
     probes = [p for p in rec["probes"] if p["metrics"].get(metric)]
@@ -470,16 +471,17 @@ def _curve_section(rec, title: str, metric: str, xname: str, plot_file: str, tex
     xs = sorted({int(x) for p in probes for x in p["metrics"][metric]})
     curves = {}
     for x in xs:
-        for key, est in group(probes, ("size", "data", "task"), lambda r, x=x: r["metrics"][metric].get(str(x))).items():
+        for key, est in group(probes, keys, lambda r, x=x: r["metrics"][metric].get(str(x))).items():
             curves.setdefault(key, {})[x] = est
     curves = dict(sorted(curves.items(), key=lambda kv: _key_order(kv[0])))
+    label = label or _label
     section.text.append(text)
     section.tables.append(Table(["model"] + [f"{xname} {x:,}" for x in xs] + ["sources"],
-                                [[_label(k)] + [_cell(c.get(x)) for x in xs] + [_sources(*c.values())]
+                                [[label(k)] + [_cell(c.get(x)) for x in xs] + [_sources(*c.values())]
                                  for k, c in curves.items()]))
     nonzero = [x for x in xs if x > 0]
     section.plots.append(Plot(plot_file, title, functools.partial(
-        plots.lines, curves={_label(k): (list(c), list(c.values())) for k, c in curves.items()},
+        plots.lines, curves={label(k): (list(c), list(c.values())) for k, c in curves.items()},
         xlabel=xname, ylabel=ylabel, title=title, xscale=xscale,
         linthresh=min(nonzero) if nonzero else 1)))
     return section
@@ -502,9 +504,20 @@ def time_section(rec) -> Section:
 # --- the other ways of asking (issue: question-aware probe, roles, unseen verbs, budget) ------
 
 def _full_f1(rec) -> dict[tuple, Estimate]:
-    """Full finetuning's F1 per (size, data, task), all questions: the G denominators."""
+    """Full finetuning's F1 per (size, data, task, tokens), all questions: the G denominators."""
     runs = [r for r in rec["runs"] if r["samples"] == "all" and r["mode"] == "full"]
-    return group(runs, ("size", "data", "task"), _eval("f1"))
+    return group(runs, ("size", "data", "task", "tokens"), _eval("f1"))
+
+
+def with_budget(every: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Every record with its `tokens` set (`preset` where it predates the budget axis): the
+    sections that read all budgets key by it, so budgets never share a mean."""
+    return {kind: [{**r, "tokens": _budget(r)} for r in records] for kind, records in every.items()}
+
+
+def _model(k: tuple) -> str:
+    """(size, data, task, tokens) -> "tiny-wiki", or "tiny-wiki (1M)" off the preset budget."""
+    return f"{k[0]}-{k[1]}" + ("" if k[-1] == "preset" else f" ({token_label(k[-1])})")
 
 
 def _probe_section(rec, title: str, key: str, missing: str) -> tuple[Section, list[dict]]:
@@ -522,17 +535,17 @@ def question_aware_section(rec) -> Section:
                                      "has not run with `probe.question_aware: true`.")
     if not probes:
         return section
-    keys = ("size", "data", "task")
+    keys = ("size", "data", "task", "tokens")
     lin, lin_c, aware, aware_c = (group(probes, keys, _probe(n)) for n in
                                   ("frozen_f1", "random_init_f1", "question_aware_f1", "question_aware_random_init_f1"))
     full = _full_f1(rec)
-    params = {(p["size"], p["data"], p["task"]): (p["metrics"]["probe_params"], p["metrics"]["question_aware_params"])
+    params = {tuple(p[k] for k in keys): (p["metrics"]["probe_params"], p["metrics"]["question_aware_params"])
               for p in probes}
     rows = []
     for k in aware:
         g_lin = normalised_gain(full[k], lin[k], lin_c.get(k))[0] if k in full and k in lin else None
         g_aware = normalised_gain(full[k], aware[k], aware_c.get(k))[0] if k in full else None
-        rows.append([f"{k[0]}-{k[1]}", k[2], _cell(full.get(k)), _cell(lin.get(k)), _cell(lin_c.get(k)),
+        rows.append([_model(k), k[2], _cell(full.get(k)), _cell(lin.get(k)), _cell(lin_c.get(k)),
                      _cell(g_lin, digits=2), _cell(aware[k]), _cell(aware_c.get(k)), _cell(g_aware, digits=2),
                      f"{params[k][0]:,} / {params[k][1]:,}", _sources(aware[k], full.get(k))])
     section.text.append(
@@ -558,13 +571,13 @@ def roles_section(rec) -> Section:
                                      "with `probe.roles: true`, or the task has no roles (SQuAD).")
     if not probes:
         return section
-    keys = ("size", "data", "task")
+    keys = ("size", "data", "task", "tokens")
     cols = [("majority", "role_majority"), ("random init", "role_random_init"), ("lexical (layer 0)", "role_lexical"),
             ("pretrained (last layer)", "role")]
     acc = {name: group(probes, keys, _probe(f"{stem}_accuracy")) for name, stem in cols}
     mf1 = {name: group(probes, keys, _probe(f"{stem}_macro_f1")) for name, stem in cols}
     final = acc["pretrained (last layer)"]
-    n_roles = {(p["size"], p["data"], p["task"]): p["metrics"].get("role_n_roles") for p in probes}
+    n_roles = {tuple(p[k] for k in keys): p["metrics"].get("role_n_roles") for p in probes}
     section.text.append(
         "Given the predicate and the argument span the question asks about, a linear classifier on the frozen states "
         "of the sentence alone (no question), mean-pooled over the argument and over the predicate, predicts the "
@@ -575,11 +588,12 @@ def roles_section(rec) -> Section:
         "network and on the pretrained layer 0 (word identity alone). Mean [95% t-interval over seeds].")
     section.tables.append(Table(
         ["model", "task", "roles"] + [f"{name} acc / macro-F1" for name, _ in cols] + ["sources"],
-        [[f"{k[0]}-{k[1]}", k[2], str(n_roles.get(k))] +
+        [[_model(k), k[2], str(n_roles.get(k))] +
          [f"{_cell(acc[name].get(k))} / {_cell(mf1[name].get(k))}" for name, _ in cols] + [_sources(final[k])]
          for k in final]))
     layers = _curve_section(rec, "Role probe by layer", "role_macro_f1_by_layer", "layer", "roles-layers.png",
-                            "Role macro-F1 on each layer of the finished model (0 = embeddings).", "", ylabel="role macro-F1")
+                            "Role macro-F1 on each layer of the finished model (0 = embeddings).", "", ylabel="role macro-F1",
+                            keys=keys, label=_model)
     section.tables += layers.tables
     section.plots += layers.plots
     return section
@@ -592,10 +606,10 @@ def unseen_verbs_section(rec) -> Section:
         section.text.append("No seen/unseen-verb scores found (eval.json f1_by_verb): the validation set has no "
                             "question about a verb QA training lacks (embedded: `embedded.unseen_verbs` is 0).")
         return section
-    keys = ("size", "data", "mode")
+    keys = ("size", "data", "mode", "tokens")
     seen, unseen = (group(runs, keys, lambda r, g=g: r["eval"]["f1_by_verb"].get(g)) for g in ("seen", "unseen"))
     floor = group(runs, keys, lambda r: (r["eval"].get("baseline_f1_unseen_verbs") or {}).get("question_type"))
-    count = {(r["size"], r["data"], r["mode"]): r["eval"].get("count_by_verb", {}).get("unseen") for r in runs}
+    count = {tuple(r[k] for k in keys): r["eval"].get("count_by_verb", {}).get("unseen") for r in runs}
     section.text.append(
         "The embedded world keeps `embedded.unseen_verbs` verbs out of every QA training sentence; the stories "
         "(pretraining text) and the validation questions still use them. Every QA score is split by whether QA "
@@ -605,17 +619,17 @@ def unseen_verbs_section(rec) -> Section:
         "question-type rule on the same unseen questions.")
     section.tables.append(Table(
         ["ID", "F1 seen verbs", "F1 unseen verbs", "unseen − seen", "floor (unseen)", "unseen questions", "sources"],
-        [[experiment_id(*k, "all"), _cell(seen.get(k)), _cell(unseen[k]),
+        [[experiment_id(*k[:3], "all", k[3]), _cell(seen.get(k)), _cell(unseen[k]),
           f"{unseen[k].mean - seen[k].mean:+.1f}" if k in seen else NONE_CELL, _cell(floor.get(k)),
           str(count.get(k)), _sources(unseen[k])] for k in unseen]))
     probes = [p for p in rec["probes"] if p["metrics"].get("question_aware_f1_by_verb")]
     if probes:
-        pk = ("size", "data", "task")
+        pk = ("size", "data", "task", "tokens")
         by = {(name, g): group(probes, pk, lambda p, n=name, g=g: (p["metrics"].get(f"{n}_f1_by_verb") or {}).get(g))
               for name in ("frozen", "question_aware") for g in ("seen", "unseen")}
         section.tables.append(Table(
             ["model", "linear probe seen / unseen", "question-aware seen / unseen", "sources"],
-            [[f"{k[0]}-{k[1]}", f"{_cell(by['frozen', 'seen'].get(k))} / {_cell(by['frozen', 'unseen'].get(k))}",
+            [[_model(k), f"{_cell(by['frozen', 'seen'].get(k))} / {_cell(by['frozen', 'unseen'].get(k))}",
               f"{_cell(by['question_aware', 'seen'].get(k))} / {_cell(by['question_aware', 'unseen'].get(k))}",
               _sources(by["question_aware", "unseen"].get(k))] for k in by["question_aware", "unseen"]],
             "The frozen probes on the same split (probe.json *_f1_by_verb)"))
@@ -810,12 +824,15 @@ def sources_section(rec) -> Section:
 
 def build(every: dict[str, list[dict]]) -> Report:
     """All sections from collected records (runs.collect); pure apart from the plots' draw calls.
-    Every section but the budget's reads the study's runs, pretrained on their preset budget."""
+    The study's sections read the runs pretrained on their preset budget; the question-aware,
+    role and unseen-verb sections show every budget, each on its own row."""
     rec = {kind: [r for r in records if _budget(r) == "preset"] for kind, records in every.items()}
+    budgeted = with_budget(every)  # the three probe sections show every budget, each apart
     head, v, table = headline(rec)
     sections = [head, positive_controls_section(rec), data_section(rec), few_shot_section(rec), loss_section(rec),
                 cost_section(rec), controls_section(rec), layers_section(rec), time_section(rec),
-                question_aware_section(rec), roles_section(rec), unseen_verbs_section(rec), budget_section(every),
+                question_aware_section(budgeted), roles_section(budgeted), unseen_verbs_section(budgeted),
+                budget_section(every),
                 question_word_section(rec), scaling_section(rec), sources_section(every)]
     return Report(sections, v, table)
 
