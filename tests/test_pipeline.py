@@ -136,17 +136,25 @@ def test_local_source_runs_the_whole_chain_on_hub_layout_files(project, monkeypa
     params = yaml.safe_load((project / "params.yaml").read_text())
     params.update(source="local", local_dir=str(project / "mirror"))
     (project / "params.yaml").write_text(yaml.safe_dump(params))
-    for stage in ("download", "tokenize", "pretrain", "finetune", "eval"):
+    for stage in ("download", "tokenize", "pretrain", "finetune", "eval", "probe"):
         invoke(stage)
     manifest = json.loads((project / "data/raw/manifest.json").read_text())
     assert manifest["source"] == "local" and manifest["records"]["wiki/train"] == 3 * 6
     ev = json.loads((project / "metrics/eval.json").read_text())
     assert ev["source"] == "local" and ev["n_questions"] == 8 * 6
+    # real QA-SRL records carry no role: the role probe labels them from the question's slots
+    probe = json.loads((project / "metrics/probe.json").read_text())
+    assert probe["role_n_roles"] >= 2 and "question_aware_f1" in probe and "f1_by_verb" in ev
     # SQuAD from the hub layout (nested `answers`) through finetune and eval
     (project / "params.yaml").write_text(yaml.safe_dump({**params, "task": "squad"}))
     invoke("finetune")
     invoke("eval")
+    invoke("probe")
     ev = json.loads((project / "metrics/eval.json").read_text())
     squad_val = [json.loads(line) for line in (project / "data/raw/squad/validation.jsonl").read_text().splitlines()]
     assert ev["task"] == "squad" and ev["n_questions"] == len(squad_val) > 0
+    # SQuAD has neither predicates nor roles: no verb split, no role probe, the span probes still run
+    probe = json.loads((project / "metrics/probe.json").read_text())
+    assert "f1_by_verb" not in ev and "role_accuracy" not in probe and probe["task"] == "squad"
+    assert "question_aware_f1" in probe
     assert set(squad_val[0]["answers"]) == {"text", "answer_start"}
