@@ -509,12 +509,6 @@ def _full_f1(rec) -> dict[tuple, Estimate]:
     return group(runs, ("size", "data", "task", "tokens"), _eval("f1"))
 
 
-def with_budget(every: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """Every record with its `tokens` set (`preset` where it predates the budget axis): the
-    sections that read all budgets key by it, so budgets never share a mean."""
-    return {kind: [{**r, "tokens": _budget(r)} for r in records] for kind, records in every.items()}
-
-
 def _model(k: tuple) -> str:
     """(size, data, task, tokens) -> "tiny-wiki", or "tiny-wiki (1M)" off the preset budget."""
     return f"{k[0]}-{k[1]}" + ("" if k[-1] == "preset" else f" ({token_label(k[-1])})")
@@ -636,11 +630,6 @@ def unseen_verbs_section(rec) -> Section:
     return section
 
 
-def _budget(r) -> int | str:
-    """A record's pretraining budget (`preset` in records from before the budget axis)."""
-    return r.get("tokens", "preset")
-
-
 def _by_model(est: dict[tuple, Estimate]) -> dict[tuple, list]:
     """(size, data, tokens) keys -> {(size, data): [tokens, ascending]}."""
     out: dict[tuple, list] = {}
@@ -664,19 +653,18 @@ def budget_section(rec) -> Section:
     """The budget axis: every probe against tokens seen and against validation loss."""
     section = Section("Pretraining budget")
     # The sweep's runs only: the study's preset runs may read another world (a sweep grows it).
-    probes = [p for p in rec["probes"] if _budget(p) != "preset"]
+    probes = [p for p in rec["probes"] if p["tokens"] != "preset"]
     swept = {(p["size"], p["data"]) for p in probes}
     if not probes:
         section.text.append("No budget sweep found (experiments with `pretrain_tokens` set): "
                             "`emergence grid --sizes tiny --data wiki --budgets 1M,3M,10M --queue`.")
         return section
-    pre = {(p["size"], p["data"], _budget(p), p["seed"]): p["metrics"] for p in rec["pretrain"]}
-    probes = [{**p, "tokens": _budget(p)} for p in probes]
+    pre = {(p["size"], p["data"], p["tokens"], p["seed"]): p["metrics"] for p in rec["pretrain"]}
     keys = ("size", "data", "tokens")
     metrics = {"linear": "frozen_f1", "question-aware": "question_aware_f1", "role accuracy": "role_accuracy"}
     final = {name: group(probes, keys, _probe(m)) for name, m in metrics.items()}
-    full = group([{**r, "tokens": _budget(r)} for r in rec["runs"] if _at_all(r) and r["mode"] == "full"
-                  and _budget(r) != "preset" and (r["size"], r["data"]) in swept], keys, _eval("f1"))
+    full = group([r for r in rec["runs"] if _at_all(r) and r["mode"] == "full" and r["tokens"] != "preset"
+                  and (r["size"], r["data"]) in swept], keys, _eval("f1"))
     rows = []
     for k in final["linear"]:
         seeds = [seed for (s, d, t, seed) in pre if (s, d, t) == k]
@@ -826,12 +814,11 @@ def build(every: dict[str, list[dict]]) -> Report:
     """All sections from collected records (runs.collect); pure apart from the plots' draw calls.
     The study's sections read the runs pretrained on their preset budget; the question-aware,
     role and unseen-verb sections show every budget, each on its own row."""
-    rec = {kind: [r for r in records if _budget(r) == "preset"] for kind, records in every.items()}
-    budgeted = with_budget(every)  # the three probe sections show every budget, each apart
+    rec = {kind: [r for r in records if r["tokens"] == "preset"] for kind, records in every.items()}
     head, v, table = headline(rec)
     sections = [head, positive_controls_section(rec), data_section(rec), few_shot_section(rec), loss_section(rec),
                 cost_section(rec), controls_section(rec), layers_section(rec), time_section(rec),
-                question_aware_section(budgeted), roles_section(budgeted), unseen_verbs_section(budgeted),
+                question_aware_section(every), roles_section(every), unseen_verbs_section(every),
                 budget_section(every),
                 question_word_section(rec), scaling_section(rec), sources_section(every)]
     return Report(sections, v, table)

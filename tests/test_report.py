@@ -318,7 +318,8 @@ def synthetic_run(size, data, mode, seed, f1, **ev) -> dict:
     from emergence.grid import experiment_id
     rid = experiment_id(size, data, mode, "all")
     return {"source": f"{rid}-s{seed}", "rev": None, "timestamp": None, "size": size, "data": data, "mode": mode,
-            "samples": "all", "seed": seed, "task": "qasrl", "id": rid, "finetune": None, "finetune_loss": None,
+            "samples": "all", "seed": seed, "task": "qasrl", "tokens": "preset", "id": rid, "finetune": None,
+            "finetune_loss": None,
             "files": ["metrics/eval.json"], "eval": {"f1": f1, "source": "hub", "baseline_f1": {"random_span": 3.0},
                                                      **ev}}
 
@@ -327,7 +328,7 @@ def synthetic_records(scenario=SCENARIO_A, data="wiki", **ev) -> dict:
     runs = [synthetic_run(size, data, mode, seed, f1 + SPREAD[seed], **ev)
             for size, pair in scenario.items() for mode, f1 in zip(("full", "frozen"), pair) for seed in range(3)]
     probes = [{"source": f"probe-{size}-{seed}", "rev": None, "timestamp": None, "size": size, "data": data,
-               "seed": seed, "task": "qasrl", "files": ["metrics/probe.json"],
+               "seed": seed, "task": "qasrl", "tokens": "preset", "files": ["metrics/probe.json"],
                "metrics": {"random_init_f1": 1.0, "frozen_f1": scenario[size][1] + SPREAD[seed],
                            "gain_over_random_init": scenario[size][1] + SPREAD[seed] - 1.0, "f1_by_layer": {"0": 3.0}}}
               for size in scenario for seed in range(3)]
@@ -361,7 +362,7 @@ def test_headline_shows_g_with_its_interval_and_the_verdict():
     assert [rows[s][col["verdict"]] for s in SCENARIO_A] == [NONE, PARTIAL, SMOKE, SMOKE]
     assert smoke.verdict.overall == SCALE and "base: excluded: smoke budget" in smoke.verdict.reason
     # ... and stay out of the power-law fit, which two full-budget sizes make descriptive only.
-    rec["pretrain"] = [{"source": f"pre-{s}", "rev": None, "timestamp": None, "size": s, "data": "wiki", "seed": 0,
+    rec["pretrain"] = [{"source": f"pre-{s}", "rev": None, "timestamp": None, "size": s, "data": "wiki", "seed": 0, "tokens": "preset",
                         "metrics": {"val_loss": loss, "total_params": n}, "train_curve": None, "val_curve": None,
                         "files": []} for s, n, loss in (("tiny", 5e5, 2.6), ("small", 2e6, 2.4), ("base", 5e7, 7.0))]
     scaling = next(sec for sec in build(rec).sections if sec.title == "Scaling")
