@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from tokenizers import Tokenizer
 
-from emergence.data.qa import QAExample, training_answer
+from emergence.data.qa import QAExample, char_offsets, training_answer
 from emergence.device import autocast
 from emergence.model import GPT
 from emergence.windows import pad_id
@@ -40,7 +40,7 @@ class RoleItem:
 def word_chars(context: str, word_idx: int) -> CharSpan:
     """Character span of word `word_idx` of ``context.split(" ")``, the hub schema's tokens."""
     words = context.split(" ")
-    start = sum(len(w) + 1 for w in words[:word_idx])
+    start = char_offsets(words)[word_idx]
     return start, start + len(words[word_idx])
 
 

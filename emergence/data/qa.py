@@ -113,7 +113,7 @@ def question_word(question: str) -> str:
     return "other"
 
 
-def _char_offsets(tokens: list[str]) -> list[int]:
+def char_offsets(tokens: list[str]) -> list[int]:
     """Character start of each token in ``" ".join(tokens)``."""
     starts, pos = [], 0
     for tok in tokens:
@@ -149,7 +149,7 @@ def align_answer(tokens: list[str], predicate_idx: int, answer: str) -> int:
             best_start, best_dist = i, dist
     if best_start < 0:
         return -1
-    return _char_offsets(tokens)[best_start]
+    return char_offsets(tokens)[best_start]
 
 
 def qasrl_to_examples(records: list[dict]) -> tuple[list[QAExample], dict]:
