@@ -10,7 +10,6 @@ so anyone can re-score a run independently.
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import torch
 
@@ -102,9 +101,8 @@ def score_run(predictions: dict[str, str], examples, seed: int | None = None,
     return run
 
 
-def probe_training_set(task: str, qa_train: Path, tok, fp: FinetuneParams, seed: int) -> dict:
+def probe_training_set(train_examples: list, tok, fp: FinetuneParams, seed: int) -> dict:
     """Every answerable training question's labelled windows and their collated tensors."""
-    train_examples, _ = read_examples(task, qa_train)
     windows = make_windows(few_shot_subset(train_examples, "all", seed), tok, fp.max_length, fp.doc_stride,
                            labelled_only=True)
     return {"windows": windows, "collated": collate(windows, pad_id(tok))}
@@ -154,9 +152,8 @@ def evaluate(paths: layout.EvalPaths, fp: FinetuneParams, ep: EvalParams, seed: 
     model, config = load_qa_model(paths.finetuned)
     model.to(device)
     predictions = predict(model, examples, tok, fp, ep, device)
-    verbs = None
-    if paths.qa_train is not None:
-        verbs = verb_groups(examples, {ex.predicate for ex in read_examples(task, paths.qa_train)[0]})
+    train_examples = read_examples(task, paths.qa_train)[0] if paths.qa_train is not None else None
+    verbs = verb_groups(examples, {ex.predicate for ex in train_examples}) if train_examples is not None else None
     run = score_run(predictions, examples, seed, verbs)
     baselines = {
         "random_span": scoring.random_span_baseline(examples, seed),
@@ -200,8 +197,8 @@ def evaluate(paths: layout.EvalPaths, fp: FinetuneParams, ep: EvalParams, seed: 
     if verbs is not None:  # questions about verbs QA training saw / never saw (data/world: unseen_verbs)
         metrics |= {k: run.get(k) for k in ("f1_by_verb", "count_by_verb", "f1_unseen_verbs_lo", "f1_unseen_verbs_hi")}
         metrics["baseline_f1_unseen_verbs"] = {}
-    if paths.qa_train is not None and not config["freeze"]:
-        train = probe_training_set(task, paths.qa_train, tok, fp, seed)
+    if train_examples is not None and not config["freeze"]:
+        train = probe_training_set(train_examples, tok, fp, seed)
         metrics["finetuned_probe_f1"] = frozen_probe(model.lm, None, train, examples, tok, fp, ep, seed, device)["f1"]
     for name, preds in baselines.items():
         b = score_run(preds, examples, verbs=verbs)
