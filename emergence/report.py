@@ -533,6 +533,8 @@ def question_aware_section(rec) -> Section:
     lin, lin_c, aware, aware_c = (group(probes, keys, _probe(n)) for n in
                                   ("frozen_f1", "random_init_f1", "question_aware_f1", "question_aware_random_init_f1"))
     full = _full_f1(rec)
+    # the same questions' strongest no-learning floor, from any run of the same model and budget
+    floor = strongest_floor([r for r in rec["runs"] if r["samples"] == "all"], keys)
     params = {tuple(p[k] for k in keys): (p["metrics"]["probe_params"], p["metrics"]["question_aware_params"])
               for p in probes}
     rows = []
@@ -541,6 +543,7 @@ def question_aware_section(rec) -> Section:
         g_aware = normalised_gain(full[k], aware[k], aware_c.get(k))[0] if k in full else None
         rows.append([_model(k), k[2], _cell(full.get(k)), _cell(lin.get(k)), _cell(lin_c.get(k)),
                      _cell(g_lin, digits=2), _cell(aware[k]), _cell(aware_c.get(k)), _cell(g_aware, digits=2),
+                     f"{floor[k][1].mean:.1f} ({floor[k][0]})" if k in floor else NONE_CELL,
                      f"{params[k][0]:,} / {params[k][1]:,}", _sources(aware[k], full.get(k))])
     section.text.append(
         "The linear span head scores each context token alone, so it can use the question only through what the "
@@ -552,9 +555,10 @@ def question_aware_section(rec) -> Section:
         "linear one, the roles are in the states and the linear head's limit is reading the question; if both are "
         "low, the states do not hold what the question asks for in a form either head can use. The question-aware "
         "head has ~C times more parameters, so part of any gain can be the head's own capacity: its random-init "
-        "control is the check on that.")
+        "control is the check on that. Floor: the strongest no-learning baseline on the same questions "
+        "(eval.json baseline_f1); a probe below it shows nothing a rule could not do.")
     section.tables.append(Table(["model", "task", "full F1", "linear F1", "linear control", "G linear",
-                                 "question-aware F1", "question-aware control", "G question-aware",
+                                 "question-aware F1", "question-aware control", "G question-aware", "floor",
                                  "parameters (linear / question-aware)", "sources"], rows))
     return section
 

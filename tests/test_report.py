@@ -261,7 +261,7 @@ def test_report_renders_every_section_and_plot(records, tmp_path):
     assert "descriptive only: 2 sizes" in md
     # The question-aware probe's own control and G, paired by seed: (50 − 17.5)/(83 − 17.5) at the means
     assert "| 0.25 [0.24, 0.26] (n=3) | 50.0 [48.0, 52.0] (n=3) | 17.5 [16.3, 18.7] (n=3) | 0.50 [0.49, 0.50] (n=3) | " \
-           "162 / 13,122 |" in md
+           "27.1 (nearest_phrase) | 162 / 13,122 |" in md
     assert "| T-W-F-ALL | 84.0 [82.0, 86.0] (n=3) | 78.0 [76.0, 80.0] (n=3) | -6.0 | 95.0 [95.0, 95.0] (n=3) | 114 |" in md
     # the budget axis reads only its own runs (tokens is identity; a sweep may grow the world, so
     # the preset runs are not its baseline); every other section reads the preset runs alone
